@@ -1,0 +1,46 @@
+"""Headroom: compress what an LLM reads, keep every original retrievable.
+
+Quick start::
+
+    from headroom import compress
+    result = compress(messages, model="claude-sonnet-4-5-20250929")
+    print(f"Saved {result.tokens_saved} tokens ({result.compression_ratio:.0%})")
+"""
+
+from headroom.api import compress, compress_request, retrieve, retrieve_tool_result
+from headroom.config import CompressOptions
+from headroom.markers import find_refs, format_marker
+from headroom.result import BlockReport, CompressResult
+from headroom.store import (
+    MemoryStore,
+    RefConflictError,
+    RefError,
+    RefExpiredError,
+    RefNotFoundError,
+    SQLiteStore,
+    Store,
+    default_store,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BlockReport",
+    "CompressOptions",
+    "CompressResult",
+    "MemoryStore",
+    "RefConflictError",
+    "RefError",
+    "RefExpiredError",
+    "RefNotFoundError",
+    "SQLiteStore",
+    "Store",
+    "__version__",
+    "compress",
+    "compress_request",
+    "default_store",
+    "find_refs",
+    "format_marker",
+    "retrieve",
+    "retrieve_tool_result",
+]

@@ -1,0 +1,192 @@
+"""The public functions: `compress`, `compress_request`, `retrieve`, `retrieve_tool_result`."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from headroom.config import CompressOptions
+from headroom.formats import FormatName, detect_format, get_format
+from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom.pipeline.pipeline import Pipeline, Request
+from headroom.result import CompressResult
+from headroom.retrieval import filter_entry
+from headroom.store import RefError, Store, default_store
+
+Api = Literal["anthropic-messages", "openai-chat", "openai-responses"]
+_API_FORMATS: dict[str, FormatName] = {
+    "anthropic-messages": "anthropic",
+    "openai-chat": "openai",
+    "openai-responses": "responses",
+}
+
+
+def _store_getter(store: Store | None) -> Callable[[], Store]:
+    # The default store is opened only when a marker is actually written.
+    return (lambda: store) if store is not None else default_store
+
+
+def compress(
+    messages: Sequence[Mapping[str, Any]],
+    model: str,
+    *,
+    format: FormatName | None = None,
+    system: Any = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    store: Store | None = None,
+    query: str | None = None,
+    **options: Any,
+) -> CompressResult:
+    """Compress a message list before it goes to ``model``.
+
+    Args:
+        messages: OpenAI Chat Completions messages, OpenAI Responses input items, or Anthropic
+            messages. They are not mutated; the result keeps their structure and every key.
+        model: the model the request is for (token counting; breaks format-detection ties).
+        format: ``"openai"``, ``"anthropic"`` or ``"responses"``; detected from the messages when None.
+        system: Anthropic's top-level system prompt. Counted and left byte-identical.
+        tools: the request's tool list. Counted and left byte-identical.
+        store: where originals go; None means the process-wide default (SQLite under
+            ``$HEADROOM_HOME``), so another process can redeem the refs.
+        query: what the task is about, for every block. By default each block uses the user text
+            that preceded its own tool call.
+        **options: fields of `headroom.config.CompressOptions`.
+
+    Returns:
+        A `CompressResult`; pass ``result.tools`` to the model alongside your own tools so it can
+        call ``headroom_retrieve``, and answer those calls with `retrieve_tool_result`.
+
+    Raises:
+        ValueError: the messages are not valid for the format (the message names the index).
+        TypeError: ``messages`` is not a list, or an unknown option was passed.
+    """
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+        raise TypeError(f"messages must be a list of message objects, not {type(messages).__name__}")
+    fmt = format or detect_format(messages, model)
+    request = Request(
+        messages=messages,  # type: ignore[arg-type]  # validated by the format adapter
+        model=model,
+        adapter=get_format(fmt),
+        store=_store_getter(store),
+        system=system,
+        tools=tools,
+        query=query,
+        options=CompressOptions.from_kwargs(options),
+    )
+    return Pipeline().run(request)
+
+
+def compress_request(
+    body: Mapping[str, Any], *, api: Api, store: Store | None = None, **options: Any
+) -> tuple[dict[str, Any], CompressResult]:
+    """Compress a whole provider request body.
+
+    Args:
+        body: the JSON body of an Anthropic ``/v1/messages``, OpenAI ``/v1/chat/completions`` or
+            ``/v1/responses`` request.
+        api: ``"anthropic-messages"``, ``"openai-chat"`` or ``"openai-responses"``.
+        store: as for `compress`.
+        **options: fields of `headroom.config.CompressOptions`.
+
+    Returns:
+        ``(new_body, result)``. ``new_body`` is a copy with the messages replaced and, when markers
+        were written (and ``retrieve_tool`` is on), ``headroom_retrieve`` appended to its tools.
+        Every other key is kept as it was.
+
+    Raises:
+        ValueError: unknown ``api``, or a body without a valid message list.
+    """
+    if api not in _API_FORMATS:
+        raise ValueError(f"unknown api {api!r}; expected one of {sorted(_API_FORMATS)}")
+    if not isinstance(body, Mapping):
+        raise ValueError("request body must be a JSON object")
+    fmt = _API_FORMATS[api]
+    key = "input" if fmt == "responses" else "messages"
+    items = body.get(key)
+    if fmt == "responses" and isinstance(items, str):
+        items = [{"role": "user", "content": items}]
+    if not isinstance(items, list):
+        raise ValueError(f"request body needs a '{key}' list")
+    result = compress(
+        items,
+        str(body.get("model", "")),
+        format=fmt,
+        system=body.get("system") if fmt == "anthropic" else body.get("instructions"),
+        tools=body.get("tools"),
+        store=store,
+        **options,
+    )
+    new_body = dict(body)
+    if result.messages is not items:
+        new_body[key] = result.messages
+    opts = CompressOptions.from_kwargs(options)
+    if result.tools and opts.retrieve_tool:
+        existing = list(body.get("tools") or [])
+        if not any(_tool_name(t) == RETRIEVE_TOOL_NAME for t in existing):
+            new_body["tools"] = existing + copy.deepcopy(result.tools)
+    return new_body, result
+
+
+def _tool_name(tool: Any) -> str | None:
+    if not isinstance(tool, Mapping):
+        return None
+    fn = tool.get("function")
+    return str(fn.get("name")) if isinstance(fn, Mapping) else tool.get("name")
+
+
+def retrieve(ref: str, *, query: str | None = None, lines: str | None = None, store: Store | None = None) -> str:
+    """The original behind ``ref``.
+
+    Args:
+        ref: a ref named by a marker (see `find_refs`).
+        query: only the lines (or JSON rows) containing these words; all of them if any line has
+            them all, otherwise lines with any of them. Lines come prefixed with their number.
+        lines: a 1-based inclusive line range such as ``"120-180"``.
+        store: where to look; None means the process-wide default store.
+
+    Raises:
+        RefNotFoundError, RefExpiredError: the ref cannot be redeemed (the message says which and why).
+        ValueError: a malformed ``lines`` range.
+    """
+    entry = (store or default_store()).get(ref.strip())
+    return filter_entry(ref, entry, query=query, lines=lines)
+
+
+def retrieve_tool_result(
+    tool_call: Mapping[str, Any], *, format: FormatName, store: Store | None = None
+) -> dict[str, Any]:
+    """Answer a model's ``headroom_retrieve`` call.
+
+    Args:
+        tool_call: the call as the model made it: an OpenAI ``tool_calls`` item, an Anthropic
+            ``tool_use`` block, or a Responses ``function_call`` item.
+        format: ``"openai"``, ``"anthropic"`` or ``"responses"``.
+        store: as for `retrieve`.
+
+    Returns:
+        The ``tool`` message, ``tool_result`` block or ``function_call_output`` item carrying the
+        original. An unknown or expired ref, or bad arguments, gives an error result the model can
+        read (``is_error`` for Anthropic), not an exception.
+
+    Raises:
+        ValueError: the call is not a ``headroom_retrieve`` call.
+    """
+    adapter = get_format(format)
+    call = adapter.parse_tool_call(tool_call)
+    if call.name != RETRIEVE_TOOL_NAME:
+        raise ValueError(f"not a {RETRIEVE_TOOL_NAME} call: {call.name!r}")
+    ref = call.arguments.get("ref")
+    if not isinstance(ref, str) or not ref.strip():
+        return adapter.tool_result(call.id, "headroom_retrieve needs a 'ref' string argument", is_error=True)
+    query, lines = call.arguments.get("query"), call.arguments.get("lines")
+    try:
+        text = retrieve(
+            ref,
+            query=str(query) if query else None,
+            lines=str(lines) if lines else None,
+            store=store,
+        )
+    except (RefError, ValueError) as e:
+        return adapter.tool_result(call.id, str(e), is_error=True)
+    return adapter.tool_result(call.id, text, is_error=False)

@@ -1,0 +1,94 @@
+"""LineCompressor: the generic, line-based fallback every content type can use.
+
+Lines are kept verbatim or left out, never rewritten. It keeps the first and last lines, lines that
+look like failures, and lines sharing words with the task; each run of omitted lines becomes one
+marker that names the run's line range, so ``headroom_retrieve(ref, lines="a-b")`` brings it back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from headroom.compressors._base import Detection, TaskContext
+from headroom.markers import format_marker
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+_ALERT = re.compile(
+    r"error|exception|traceback|fail|fatal|panic|critical|warn|denied|refused|timeout|timed out|abort",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class LineCompressor:
+    """Keep head, tail, alert lines and task-relevant lines; mark omitted runs with their line range.
+
+    Attributes:
+        head: lines always kept at the start.
+        tail: lines always kept at the end.
+        keep_ratio: at most this fraction of the lines is kept (head and tail included).
+        min_lines: texts with fewer lines are left alone.
+        context: lines kept on each side of an alert or relevant line.
+    """
+
+    name: str = "lines"
+    head: int = 12
+    tail: int = 12
+    keep_ratio: float = 0.25
+    min_lines: int = 40
+    context: int = 1
+
+    def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
+        """Compressed text with line-range markers, or None for short texts."""
+        lines = text.split("\n")
+        n = len(lines)
+        if n < self.min_lines:
+            return None
+        keep = self._select(lines, task.terms)
+        if len(keep) >= n:
+            return None
+        return self._render(lines, keep, ref)
+
+    def _select(self, lines: list[str], terms: frozenset[str]) -> set[int]:
+        n = len(lines)
+        budget = max(int(n * self.keep_ratio), self.head + self.tail)
+        keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
+        scored = []
+        for i, line in enumerate(lines):
+            if i in keep or not line.strip():
+                continue
+            score = 0.0
+            if _ALERT.search(line):
+                score += 3.0
+            if terms:
+                words = {w.lower() for w in _WORD.findall(line)}
+                score += 2.0 * len(words & terms)
+            if score > 0:
+                scored.append((-score, i))
+        scored.sort()
+        for _, i in scored:
+            if len(keep) >= budget:
+                break
+            lo, hi = max(i - self.context, 0), min(i + self.context + 1, n)
+            keep.update(range(lo, hi))
+        return keep
+
+    def _render(self, lines: list[str], keep: set[int], ref: str) -> str:
+        out: list[str] = []
+        i, n = 0, len(lines)
+        while i < n:
+            if i in keep:
+                out.append(lines[i])
+                i += 1
+                continue
+            j = i
+            while j < n and j not in keep:
+                j += 1
+            if j - i <= 2:  # a marker costs more than one or two short lines
+                out.extend(lines[i:j])
+            else:
+                summary = f"{j - i} lines omitted (lines {i + 1}-{j} of {n})"
+                out.append(format_marker(ref, summary, lines=(i + 1, j)))
+            i = j
+        return "\n".join(out)

@@ -1,0 +1,40 @@
+"""CompressOptions: the one frozen config model of the compression pipeline."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CompressOptions:
+    """Options of `headroom.compress` (pass them as keyword arguments).
+
+    Attributes:
+        min_tokens: blocks smaller than this are left alone (a marker would cost more than it saves).
+        compress_user_text: also compress large text in user turns (pasted files, text observations of
+            agents that reply with user messages). The first user message, the task, is never touched.
+        user_text_min_tokens: the size from which user text counts as large.
+        max_query_chars: task context longer than this is cut (the head is kept) before scoring.
+        exact_claude: count Claude tokens exactly with ctok (``headroom-core[claude-exact]``).
+        retrieve_tool: when markers were written, add the ``headroom_retrieve`` tool in
+            `headroom.compress_request` (``CompressResult.tools`` always carries it).
+    """
+
+    min_tokens: int = 250
+    compress_user_text: bool = True
+    user_text_min_tokens: int = 1000
+    max_query_chars: int = 2000
+    exact_claude: bool = False
+    retrieve_tool: bool = True
+
+    @classmethod
+    def from_kwargs(cls, options: Mapping[str, Any]) -> CompressOptions:
+        """Build options from ``**options``; unknown names raise TypeError listing the known ones."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown compress option(s) {unknown}; known options: {sorted(known)}")
+        return cls(**options)

@@ -1,0 +1,103 @@
+"""Message formats: read a provider's message list into slots and write it back unchanged but for them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from headroom.formats._base import (
+    FormatAdapter,
+    FormatName,
+    Message,
+    Slot,
+    ToolCall,
+    replace_at,
+)
+from headroom.formats.anthropic import AnthropicFormat
+from headroom.formats.openai_chat import OpenAIChatFormat
+from headroom.formats.responses import ResponsesFormat
+
+__all__ = [
+    "AnthropicFormat",
+    "FormatAdapter",
+    "FormatName",
+    "Message",
+    "OpenAIChatFormat",
+    "ResponsesFormat",
+    "Slot",
+    "ToolCall",
+    "detect_format",
+    "get_format",
+    "replace_at",
+]
+
+_ADAPTERS: dict[str, FormatAdapter] = {
+    "openai": OpenAIChatFormat(),
+    "anthropic": AnthropicFormat(),
+    "responses": ResponsesFormat(),
+}
+
+_RESPONSES_ITEMS = frozenset(
+    {"function_call", "function_call_output", "reasoning", "message", "custom_tool_call",
+     "custom_tool_call_output", "item_reference"}
+)
+_RESPONSES_PARTS = frozenset({"input_text", "output_text", "input_image", "input_file"})
+_ANTHROPIC_BLOCKS = frozenset(
+    {"tool_use", "tool_result", "thinking", "redacted_thinking", "document", "server_tool_use",
+     "search_result", "web_search_tool_result"}
+)
+_OPENAI_PARTS = frozenset({"image_url", "input_audio", "refusal", "file"})
+
+
+def get_format(name: str) -> FormatAdapter:
+    """The adapter for ``"openai"``, ``"anthropic"`` or ``"responses"``.
+
+    Raises:
+        ValueError: for any other name.
+    """
+    try:
+        return _ADAPTERS[name]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r}; expected one of {sorted(_ADAPTERS)}") from None
+
+
+def _shape_votes(messages: Sequence[Any]) -> set[str]:
+    votes: set[str] = set()
+    for m in messages:
+        if not isinstance(m, dict):
+            continue
+        if m.get("type") in _RESPONSES_ITEMS:
+            votes.add("responses")
+        if m.get("role") in ("tool", "system", "developer", "function") or "tool_calls" in m:
+            votes.add("openai")
+        content = m.get("content")
+        for part in content if isinstance(content, list) else []:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind in _RESPONSES_PARTS:
+                votes.add("responses")
+            elif kind in _ANTHROPIC_BLOCKS or (kind == "image" and "source" in part):
+                votes.add("anthropic")
+            elif kind in _OPENAI_PARTS:
+                votes.add("openai")
+    return votes
+
+
+def detect_format(messages: Sequence[Any], model: str | None = None) -> FormatName:
+    """Guess the format from the messages' shape; the model name breaks ties.
+
+    Responses items (``function_call``...) win over Chat Completions roles (``tool``...), which win
+    over Anthropic blocks; plain ``user``/``assistant`` strings fit every format, so a ``claude``
+    model means Anthropic and anything else OpenAI Chat Completions.
+    """
+    votes = _shape_votes(messages)
+    for name in ("responses", "openai", "anthropic"):
+        if votes == {name}:
+            return name  # type: ignore[return-value]  # the loop names are FormatName literals
+    claude = "claude" in (model or "").lower()
+    if "anthropic" in votes and claude:
+        return "anthropic"
+    if "responses" in votes:
+        return "responses"
+    if "openai" in votes:
+        return "openai"
+    return "anthropic" if claude else "openai"

@@ -1,0 +1,159 @@
+"""What every message format shares: slots (compressible text locations) and the adapter protocol."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+FormatName = Literal["openai", "anthropic", "responses"]
+SlotKind = Literal["tool_result", "user_text"]
+PathPart = str | int
+
+Message = dict[str, Any]
+"""A provider message (or Responses input item) exactly as the caller gave it."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call as the model made it, normalised across formats."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One compressible piece of text inside a message list.
+
+    Attributes:
+        index: index of the message (or Responses item) that holds the text.
+        path: keys/indices from that message down to the string.
+        text: the string itself.
+        kind: ``"tool_result"`` (output of a tool) or ``"user_text"`` (large text a user turn carries).
+        tool_call_id: the id of the tool call this result answers, when there is one.
+    """
+
+    index: int
+    path: tuple[PathPart, ...]
+    text: str
+    kind: SlotKind
+    tool_call_id: str | None = None
+
+
+class FormatAdapter(Protocol):
+    """How one provider format is read, validated and written back."""
+
+    name: FormatName
+
+    def validate(self, messages: Sequence[Any]) -> None:
+        """Raise ValueError naming the first message index that is not valid for this format."""
+        ...
+
+    def slots(self, messages: Sequence[Message]) -> Iterator[Slot]:
+        """Every text location that may be compressed, in message order."""
+        ...
+
+    def tool_calls(self, message: Message) -> list[ToolCall]:
+        """Tool calls made in ``message`` (empty when it makes none)."""
+        ...
+
+    def user_text(self, message: Message) -> str | None:
+        """The text a user typed in ``message``, or None when it is not a user turn with text."""
+        ...
+
+    def texts(self, message: Message) -> Iterator[str]:
+        """Every string in ``message`` that the model reads (for token counting)."""
+        ...
+
+    def retrieve_tool(self) -> dict[str, Any]:
+        """The ``headroom_retrieve`` tool definition in this format."""
+        ...
+
+    def parse_tool_call(self, call: Mapping[str, Any]) -> ToolCall:
+        """Normalise a tool call object (``tool_calls`` item, ``tool_use`` block, ``function_call`` item)."""
+        ...
+
+    def tool_result(self, call_id: str, text: str, *, is_error: bool) -> dict[str, Any]:
+        """The message/block that answers tool call ``call_id`` with ``text``."""
+        ...
+
+
+def fail(index: int, problem: str) -> ValueError:
+    """The ValueError every adapter raises for an invalid message."""
+    return ValueError(f"messages[{index}]: {problem}")
+
+
+def parse_arguments(raw: object) -> dict[str, Any]:
+    """Tool-call arguments as a dict: JSON strings are decoded; anything unparseable becomes ``{}``."""
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if isinstance(raw, str) and raw.strip():
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            return {}
+        return dict(value) if isinstance(value, dict) else {}
+    return {}
+
+
+def text_parts(content: object, text_types: frozenset[str]) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    """(path, text) for a content that is a string or a list of typed parts."""
+    if isinstance(content, str):
+        yield (), content
+    elif isinstance(content, list):
+        for i, part in enumerate(content):
+            if isinstance(part, dict) and part.get("type") in text_types and isinstance(part.get("text"), str):
+                yield (i, "text"), part["text"]
+
+
+def replace_at(messages: Sequence[Message], edits: Mapping[tuple[int, tuple[PathPart, ...]], str]) -> list[Message]:
+    """A new message list with each edited string replaced; untouched messages are shared, not copied.
+
+    Edited messages are deep-copied first, so the caller's list is never mutated and every key the
+    caller sent (known or not) is kept.
+    """
+    out = list(messages)
+    copied: set[int] = set()
+    for (index, path), text in edits.items():
+        if index not in copied:
+            out[index] = copy.deepcopy(out[index])
+            copied.add(index)
+        node: Any = out[index]
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = text
+    return out
+
+
+def check_content(index: int, content: object, *, allow_none: bool = False) -> None:
+    """Content must be a string or a list of typed parts (dicts with a ``type``)."""
+    if content is None and allow_none:
+        return
+    if isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        raise fail(index, f"content must be a string or a list of parts, not {type(content).__name__}")
+    for j, part in enumerate(content):
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+            raise fail(index, f"content[{j}] must be an object with a 'type'")
+
+
+RETRIEVE_DESCRIPTION = (
+    "Fetch content that Headroom left out of an earlier tool result. Markers like "
+    "[headroom: ... headroom_retrieve ref=<ref>] say what was omitted. Pass the ref; optionally a "
+    "query to get only matching lines/rows, or lines like '120-180' for a line range."
+)
+
+RETRIEVE_PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "ref": {"type": "string", "description": "The ref named in the marker."},
+        "query": {"type": "string", "description": "Only return lines or rows matching these words."},
+        "lines": {"type": "string", "description": "A 1-based inclusive line range, e.g. '120-180'."},
+    },
+    "required": ["ref"],
+}

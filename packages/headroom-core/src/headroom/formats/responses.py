@@ -1,0 +1,101 @@
+"""OpenAI Responses ``input`` items: messages, ``function_call`` and ``function_call_output``."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from headroom.formats._base import (
+    RETRIEVE_DESCRIPTION,
+    RETRIEVE_PARAMETERS,
+    FormatName,
+    Message,
+    Slot,
+    ToolCall,
+    check_content,
+    fail,
+    parse_arguments,
+    text_parts,
+)
+from headroom.markers import RETRIEVE_TOOL_NAME
+
+ROLES = frozenset({"system", "developer", "user", "assistant"})
+TEXT_PARTS = frozenset({"input_text", "output_text", "text"})
+CALL_TYPES = frozenset({"function_call", "custom_tool_call"})
+OUTPUT_TYPES = frozenset({"function_call_output", "custom_tool_call_output"})
+
+
+class ResponsesFormat:
+    """Adapter for ``/v1/responses`` input item lists."""
+
+    name: FormatName = "responses"
+
+    def validate(self, messages: Sequence[Any]) -> None:
+        """Raise ValueError naming the first invalid item."""
+        for i, item in enumerate(messages):
+            if not isinstance(item, dict):
+                raise fail(i, f"must be an object, not {type(item).__name__}")
+            kind = item.get("type", "message")
+            if kind == "message":
+                if item.get("role") not in ROLES:
+                    raise fail(i, f"unknown role {item.get('role')!r} for a Responses message")
+                check_content(i, item.get("content"))
+            elif kind in CALL_TYPES:
+                if not isinstance(item.get("call_id"), str) or not isinstance(item.get("name"), str):
+                    raise fail(i, f"a {kind} item needs a string 'call_id' and 'name'")
+            elif kind in OUTPUT_TYPES:
+                if not isinstance(item.get("call_id"), str):
+                    raise fail(i, f"a {kind} item needs a string 'call_id'")
+                check_content(i, item.get("output"))
+
+    def slots(self, messages: Sequence[Message]) -> Iterator[Slot]:
+        """Tool outputs and user message text."""
+        for i, item in enumerate(messages):
+            kind = item.get("type", "message")
+            if kind in OUTPUT_TYPES:
+                for path, text in text_parts(item.get("output"), TEXT_PARTS):
+                    yield Slot(i, ("output", *path), text, "tool_result", item.get("call_id"))
+            elif kind == "message" and item.get("role") == "user":
+                for path, text in text_parts(item.get("content"), TEXT_PARTS):
+                    yield Slot(i, ("content", *path), text, "user_text")
+
+    def tool_calls(self, message: Message) -> list[ToolCall]:
+        """A ``function_call`` item is itself one call."""
+        return [self.parse_tool_call(message)] if message.get("type") in CALL_TYPES else []
+
+    def user_text(self, message: Message) -> str | None:
+        """Text of a user message item."""
+        if message.get("type", "message") != "message" or message.get("role") != "user":
+            return None
+        return "\n".join(t for _, t in text_parts(message.get("content"), TEXT_PARTS)) or None
+
+    def texts(self, message: Message) -> Iterator[str]:
+        """Message text, call names/arguments and outputs."""
+        kind = message.get("type", "message")
+        if kind == "message":
+            for _, text in text_parts(message.get("content"), TEXT_PARTS | {"refusal"}):
+                yield text
+        elif kind in CALL_TYPES:
+            yield f"{message.get('name', '')} {message.get('arguments', message.get('input', ''))}"
+        elif kind in OUTPUT_TYPES:
+            for _, text in text_parts(message.get("output"), TEXT_PARTS):
+                yield text
+
+    def retrieve_tool(self) -> dict[str, Any]:
+        """``{"type": "function", "name", "description", "parameters"}``."""
+        return {
+            "type": "function",
+            "name": RETRIEVE_TOOL_NAME,
+            "description": RETRIEVE_DESCRIPTION,
+            "parameters": copy.deepcopy(RETRIEVE_PARAMETERS),
+        }
+
+    def parse_tool_call(self, call: Mapping[str, Any]) -> ToolCall:
+        """A ``function_call`` item."""
+        raw = call.get("arguments", call.get("input"))
+        return ToolCall(str(call.get("call_id", "")), str(call.get("name", "")), parse_arguments(raw))
+
+    def tool_result(self, call_id: str, text: str, *, is_error: bool) -> dict[str, Any]:
+        """A ``function_call_output`` item."""
+        return {"type": "function_call_output", "call_id": call_id, "output": f"Error: {text}" if is_error else text}

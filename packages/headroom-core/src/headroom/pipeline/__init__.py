@@ -1,0 +1,1 @@
+"""The compression pipeline and its stages."""

@@ -1,0 +1,83 @@
+"""What `headroom.compress` returns: the new messages and an honest account of what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+BlockStatus = Literal["compressed", "unchanged", "too_small", "skipped", "not_smaller", "error"]
+
+
+@dataclass(frozen=True)
+class BlockReport:
+    """One report per compressible block.
+
+    Attributes:
+        index: index of the message holding the block.
+        kind: ``"tool_result"`` or ``"user_text"``.
+        content_type: what the router detected (``"json"``, ``"log"``, ...), or None if not routed.
+        compressor: the compressor that ran, or None.
+        tokens_before: tokens of the block as sent.
+        tokens_after: tokens of the block as it leaves (equal to before when unchanged).
+        seconds: time spent on the block (routing, compression, counting, storing).
+        status: ``compressed``; ``unchanged`` (no compressor or nothing to do); ``too_small``;
+            ``skipped`` (protected: a retrieved original, the task message); ``not_smaller`` (the
+            output was not smaller, so the original was kept); ``error`` (the compressor or the store
+            failed; the original was kept).
+        ref: the ref of the stored original when markers were written.
+        error: the exception text when ``status == "error"``.
+    """
+
+    index: int
+    kind: str
+    content_type: str | None
+    compressor: str | None
+    tokens_before: int
+    tokens_after: int
+    seconds: float
+    status: BlockStatus
+    ref: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CompressResult:
+    """The compressed messages and the account of it.
+
+    Attributes:
+        messages: the caller's messages, same structure and keys, with compressed blocks replaced.
+        tokens_before: tokens of the request as given (messages, plus ``system`` and ``tools`` when passed).
+        tokens_after: tokens as sent, including markers and the ``headroom_retrieve`` tool definition
+            when one is needed.
+        refs: refs named by markers in ``messages``.
+        tools: ``[headroom_retrieve definition]`` in the caller's format when ``refs`` is non-empty.
+        blocks: one `BlockReport` per compressible block.
+        format: the message format used (``"openai"``, ``"anthropic"`` or ``"responses"``).
+        model: the model name given.
+        tokenizer: the tokenizer the counts come from (``"o200k_base"``, ``"claude-estimate (...)"``).
+        tokens_exact: whether that tokenizer is exact for the model.
+        seconds: wall time of the whole call.
+    """
+
+    messages: list[dict[str, Any]]
+    tokens_before: int
+    tokens_after: int
+    refs: list[str]
+    tools: list[dict[str, Any]]
+    blocks: list[BlockReport]
+    format: str
+    model: str
+    tokenizer: str
+    tokens_exact: bool
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def tokens_saved(self) -> int:
+        """``tokens_before - tokens_after`` (never negative: Headroom returns the input when it cannot save)."""
+        return self.tokens_before - self.tokens_after
+
+    @property
+    def compression_ratio(self) -> float:
+        """The fraction of tokens saved, so ``f"{r.compression_ratio:.0%}"`` prints the savings."""
+        return self.tokens_saved / self.tokens_before if self.tokens_before else 0.0

@@ -1,0 +1,11 @@
+"""Test doubles and conformance suites for code built on Headroom.
+
+Importing this package needs no pytest; the suites are plain classes that pytest collects once
+they are subclassed as ``Test...``.
+"""
+
+from __future__ import annotations
+
+from headroom.testing.store_conformance import FakeClock, StoreConformance
+
+__all__ = ["FakeClock", "StoreConformance"]

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: each workspace member in its own environment with only its own dependencies.
+# Usage: bash scripts/test.sh [extra pytest args]   (needs Python >= 3.10; installs uv if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+# The lock declares a conflict between headroom-strands and headroom-litellm's proxy group (mcp pins).
+export UV_PREVIEW_FEATURES=package-conflicts
+
+status=0
+run() {  # run PACKAGE TEST_DIR
+  local pkg=$1 dir=$2 env=.venv
+  [ "$pkg" = headroom-core ] || env=".venvs/$pkg"
+  echo "== $pkg: $dir"
+  UV_PROJECT_ENVIRONMENT=$env uv run --locked --exact --package "$pkg" --group dev pytest "$dir" "${@:3}" || status=1
+}
+
+run headroom-core tests/core "$@"
+for host in litellm langchain strands agno; do
+  run "headroom-$host" "tests/$host" "$@"
+done
+exit $status
