@@ -1,0 +1,26 @@
+"""Shared fixtures: an isolated default store per test, and realistic tool outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from headroom import MemoryStore
+from headroom.store import set_default_store
+
+
+@pytest.fixture(autouse=True)
+def headroom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own $HEADROOM_HOME, so the default store never touches ~/.headroom."""
+    home = tmp_path / "headroom-home"
+    monkeypatch.setenv("HEADROOM_HOME", str(home))
+    set_default_store(None)
+    yield home
+    set_default_store(None)
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
