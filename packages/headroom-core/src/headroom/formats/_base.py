@@ -111,21 +111,24 @@ def text_parts(content: object, text_types: frozenset[str]) -> Iterator[tuple[tu
 
 
 def replace_at(messages: Sequence[Message], edits: Mapping[tuple[int, tuple[PathPart, ...]], str]) -> list[Message]:
-    """A new message list with each edited string replaced; untouched messages are shared, not copied.
+    """A new message list with each edited string replaced; the caller's list is never mutated.
 
-    Edited messages are deep-copied first, so the caller's list is never mutated and every key the
-    caller sent (known or not) is kept.
+    Only the dicts and lists on the path to an edited string are copied (shallowly); everything
+    else, including every key the caller sent, is shared with the input as it was.
     """
     out = list(messages)
-    copied: set[int] = set()
+    fresh: set[int] = set()  # ids of containers already copied for this call
     for (index, path), text in edits.items():
-        if index not in copied:
-            out[index] = copy.deepcopy(out[index])
-            copied.add(index)
-        node: Any = out[index]
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = text
+        parent: Any = out
+        key: PathPart = index
+        for part in path:
+            child = parent[key]
+            if id(child) not in fresh:
+                child = copy.copy(child)
+                fresh.add(id(child))
+                parent[key] = child
+            parent, key = child, part
+        parent[key] = text
     return out
 
 

@@ -96,12 +96,13 @@ class Pipeline:
         t = time.perf_counter()
         edits = {(b.slot.index, b.slot.path): b.new_text for b in blocks if b.new_text is not None}
         messages = context_fitter.fit(replace_at(req.messages, edits))
-        refs = find_refs(json.dumps(messages, ensure_ascii=False)) if edits else []
+        texts = (b.slot.text if b.new_text is None else b.new_text for b in blocks)
+        refs = list(dict.fromkeys(r for text in texts for r in find_refs(text)))
         tools = [adapter.retrieve_tool()] if refs else []
         saved = sum(b.report.tokens_before - b.report.tokens_after for b in blocks if b.report)
         after = before - saved + sum(tokenizer.count(json.dumps(x, ensure_ascii=False)) for x in tools)
         reports = [b.report for b in blocks if b.report]
-        if refs and after >= before:  # the tool definition would cost more than the markers save
+        if edits and after >= before:  # the tool definition would cost more than the markers save
             messages, refs, tools, after = list(req.messages), [], [], before
             reports = [_revert(r) for r in reports]
         stages["render"] = time.perf_counter() - t

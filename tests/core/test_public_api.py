@@ -1,0 +1,28 @@
+"""The public surface is explicit, and importing it has no side effects."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import headroom
+
+PUBLIC = {
+    "BlockReport", "CompressOptions", "CompressResult", "MemoryStore", "RefConflictError", "RefError",
+    "RefExpiredError", "RefNotFoundError", "SQLiteStore", "Store", "__version__", "compress", "compress_request",
+    "default_store", "find_refs", "format_marker", "retrieve", "retrieve_tool_result",
+}
+
+
+def test_all_is_explicit_and_importable() -> None:
+    assert set(headroom.__all__) == PUBLIC
+    assert all(hasattr(headroom, name) for name in headroom.__all__)
+
+
+def test_import_creates_no_files(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    code = "import headroom, headroom.cli, headroom.testing"
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "HEADROOM_HOME": str(home)}, check=True)
+    assert not home.exists()
