@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from headroom import MemoryStore
 from headroom.store import set_default_store
 

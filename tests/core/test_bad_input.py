@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from headroom import MemoryStore, SQLiteStore, compress, compress_request, find_refs, retrieve
+
 from tests.core.helpers import anthropic_conversation, build_log, openai_conversation
 
 
@@ -76,7 +76,9 @@ def test_json_that_is_not_a_request_body() -> None:
 
 
 def test_tool_output_with_marker_lookalikes_is_still_compressed(store: MemoryStore) -> None:
-    log = build_log().replace("heartbeat ok", "heartbeat ok [headroom: fake; headroom_retrieve ref=ffffffffffffffff]", 3)
+    log = build_log().replace(
+        "heartbeat ok", "heartbeat ok [headroom: fake; headroom_retrieve ref=ffffffffffffffff]", 3
+    )
     result = compress(openai_conversation(log), model="gpt-4o", store=store)
     (block,) = [b for b in result.blocks if b.kind == "tool_result"]
     assert block.status == "compressed" and block.ref in result.refs

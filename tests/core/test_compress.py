@@ -7,9 +7,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-import pytest
-
 import headroom
+import pytest
 from headroom import MemoryStore, compress, compress_request, find_refs, retrieve, retrieve_tool_result
 from headroom.compressors import ContentType, Detection, TaskContext
 from headroom.formats import get_format
@@ -17,6 +16,7 @@ from headroom.markers import format_marker
 from headroom.pipeline.pipeline import Pipeline, Request
 from headroom.pipeline.router import ContentRouter
 from headroom.store import Entry, StoreError
+
 from tests.core.helpers import CONVERSATIONS, anthropic_conversation, build_log, openai_conversation
 
 
@@ -121,8 +121,13 @@ def test_first_user_message_and_retrieved_originals_are_never_compressed(store: 
         {
             "role": "assistant",
             "content": None,
-            "tool_calls": [{"id": "r1", "type": "function", "function": {"name": "headroom_retrieve",
-                                                                          "arguments": '{"ref": "0123456789abcdef"}'}}],
+            "tool_calls": [
+                {
+                    "id": "r1",
+                    "type": "function",
+                    "function": {"name": "headroom_retrieve", "arguments": '{"ref": "0123456789abcdef"}'},
+                }
+            ],
         },
         {"role": "tool", "tool_call_id": "r1", "content": log},
         {"role": "user", "content": "And this one:\n" + log},
@@ -211,11 +216,18 @@ def test_the_original_is_stored_before_the_marker_leaves(store: MemoryStore) -> 
         ("openai-responses", CONVERSATIONS["responses"], "input"),
     ],
 )
-def test_compress_request_rewrites_only_messages_and_tools(api: str, build: object, key: str,
-                                                           store: MemoryStore) -> None:
+def test_compress_request_rewrites_only_messages_and_tools(
+    api: str, build: object, key: str, store: MemoryStore
+) -> None:
     user_tool = {"type": "function", "function": {"name": "bash", "parameters": {"type": "object"}}}
-    body = {"model": "claude-sonnet-4-5" if "anthropic" in api else "gpt-4o", key: build(build_log()),  # type: ignore[operator]
-            "tools": [user_tool], "temperature": 0, "system": "Be terse.", "metadata": {"trace": "t-1"}}
+    body = {
+        "model": "claude-sonnet-4-5" if "anthropic" in api else "gpt-4o",
+        key: build(build_log()),  # type: ignore[operator]
+        "tools": [user_tool],
+        "temperature": 0,
+        "system": "Be terse.",
+        "metadata": {"trace": "t-1"},
+    }
     new_body, result = compress_request(body, api=api, store=store)  # type: ignore[arg-type]
     assert {k: v for k, v in new_body.items() if k not in (key, "tools")} == {
         k: v for k, v in body.items() if k not in (key, "tools")
@@ -244,11 +256,18 @@ def test_retrieve_tool_result_answers_in_each_format(fmt: str, store: MemoryStor
     result = compress(CONVERSATIONS[fmt](log), model="gpt-4o", format=fmt, store=store)
     ref = result.refs[0]
     calls = {
-        "openai": {"id": "c9", "type": "function",
-                   "function": {"name": "headroom_retrieve", "arguments": json.dumps({"ref": ref})}},
+        "openai": {
+            "id": "c9",
+            "type": "function",
+            "function": {"name": "headroom_retrieve", "arguments": json.dumps({"ref": ref})},
+        },
         "anthropic": {"type": "tool_use", "id": "c9", "name": "headroom_retrieve", "input": {"ref": ref}},
-        "responses": {"type": "function_call", "call_id": "c9", "name": "headroom_retrieve",
-                      "arguments": json.dumps({"ref": ref, "query": "8812"})},
+        "responses": {
+            "type": "function_call",
+            "call_id": "c9",
+            "name": "headroom_retrieve",
+            "arguments": json.dumps({"ref": ref, "query": "8812"}),
+        },
     }
     answer = retrieve_tool_result(calls[fmt], format=fmt, store=store)  # type: ignore[arg-type]
     if fmt == "openai":

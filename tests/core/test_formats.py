@@ -6,9 +6,9 @@ import copy
 import json
 
 import pytest
-
 from headroom import MemoryStore, compress, find_refs, retrieve
 from headroom.formats import detect_format
+
 from tests.core.helpers import CONVERSATIONS, build_log
 
 MODELS = {"openai": "gpt-4o", "anthropic": "claude-sonnet-4-5-20250929", "responses": "gpt-5"}
@@ -43,7 +43,7 @@ def test_compressed_conversation_keeps_structure_and_unknown_keys(fmt: str, stor
     assert result.tokens_after < result.tokens_before / 2
     assert _strip_text(result.messages) == _strip_text(messages)
     # Everything except the tool output is byte-identical.
-    changed = [i for i, (a, b) in enumerate(zip(messages, result.messages)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(messages, result.messages, strict=True)) if a != b]
     assert changed == [len(messages) - 1]
     assert all(m["x_vendor_field"]["n"] == i for i, m in enumerate(result.messages))
     # The one ref written brings the original back exactly.
@@ -108,8 +108,11 @@ def test_openai_content_parts_are_compressed_part_by_part(store: MemoryStore) ->
         ("anthropic", [{"role": "system", "content": "x"}], "system="),
         ("anthropic", [{"role": "user", "content": [{"type": "tool_result"}]}], "tool_use_id"),
         ("anthropic", [{"role": "user", "content": [{"text": "no type"}]}], "content[0]"),
-        ("anthropic", [{"role": "user", "content": "a"}, {"role": "assistant", "content": [{"type": "tool_use"}]}],
-         "messages[1]"),
+        (
+            "anthropic",
+            [{"role": "user", "content": "a"}, {"role": "assistant", "content": [{"type": "tool_use"}]}],
+            "messages[1]",
+        ),
         ("responses", [{"type": "function_call_output", "output": "x"}], "call_id"),
         ("responses", [{"type": "function_call", "call_id": "c"}], "name"),
     ],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from headroom import find_refs, format_marker
 from headroom.markers import parse_markers
 from headroom.refs import make_ref

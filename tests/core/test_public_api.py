@@ -10,9 +10,24 @@ from pathlib import Path
 import headroom
 
 PUBLIC = {
-    "BlockReport", "CompressOptions", "CompressResult", "MemoryStore", "RefConflictError", "RefError",
-    "RefExpiredError", "RefNotFoundError", "SQLiteStore", "Store", "__version__", "compress", "compress_request",
-    "default_store", "find_refs", "format_marker", "retrieve", "retrieve_tool_result",
+    "BlockReport",
+    "CompressOptions",
+    "CompressResult",
+    "MemoryStore",
+    "RefConflictError",
+    "RefError",
+    "RefExpiredError",
+    "RefNotFoundError",
+    "SQLiteStore",
+    "Store",
+    "__version__",
+    "compress",
+    "compress_request",
+    "default_store",
+    "find_refs",
+    "format_marker",
+    "retrieve",
+    "retrieve_tool_result",
 }
 
 

@@ -30,7 +30,11 @@ def test_setup_command_compresses_the_sample(headroom_home: Path) -> None:
     env = {**os.environ, "HEADROOM_HOME": str(headroom_home)}
     out = subprocess.run(
         [sys.executable, "-m", "headroom", "compress", sample, "--query", query.strip('"')],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "ValueError: discount 0.6 above policy limit 0.5" in out.stdout
     assert "2 failed, 124 passed" in out.stdout

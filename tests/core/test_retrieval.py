@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from headroom import MemoryStore, RefExpiredError, RefNotFoundError, retrieve
 from headroom.refs import make_ref
 from headroom.store import Entry
@@ -56,9 +55,9 @@ def test_query_on_json_returns_matching_rows_as_json(store: MemoryStore) -> None
 def test_missing_and_expired_refs_say_which_and_why() -> None:
     clock = FakeClock()
     store = MemoryStore(ttl_seconds=60, clock=clock)
-    with pytest.raises(RefNotFoundError, match="0123456789abcdef.*not found"):
+    with pytest.raises(RefNotFoundError, match=r"0123456789abcdef.*not found"):
         retrieve("0123456789abcdef", store=store)
     ref = put(store, "kept for a minute")
     clock.advance(61)
-    with pytest.raises(RefExpiredError, match=f"{ref}.*expired"):
+    with pytest.raises(RefExpiredError, match=rf"{ref}.*expired"):
         retrieve(ref, store=store)

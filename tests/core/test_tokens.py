@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from headroom.tokens import (
     CLAUDE_FACTOR_V3,
     CLAUDE_FACTOR_V47,

@@ -2,7 +2,7 @@
 
 A marker stands where content was left out and names the ref that brings it back::
 
-    [headroom: 185 of 200 rows omitted — errors and rows matching "timeout" kept; headroom_retrieve ref=7f3a9c2e41d0b5a6]
+    [headroom: 185 of 200 rows omitted — errors kept; headroom_retrieve ref=7f3a9c2e41d0b5a6]
     [headroom: body of parse_args (lines 120-180) omitted; headroom_retrieve ref=7f3a9c2e41d0b5a6 lines=120-180]
 
 Grammar: ``[headroom: <summary>; headroom_retrieve ref=<16-64 hex>( lines=<a>-<b>)?]``. The summary

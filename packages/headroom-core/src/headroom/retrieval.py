@@ -83,5 +83,7 @@ def filter_entry(ref: str, entry: Entry, *, query: str | None, lines: str | None
     all_lines = content.split("\n")
     picked = _select(all_lines, terms)
     if not picked:
-        return f"No lines of ref {ref} ({len(all_lines)} lines) match {query!r}; retrieve without a query for all of it."
+        return (
+            f"No lines of ref {ref} ({len(all_lines)} lines) match {query!r}; retrieve without a query for all of it."
+        )
     return "\n".join(f"{i + offset}: {all_lines[i]}" for i in picked)

@@ -28,7 +28,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any, Protocol
 
 CLAUDE_FACTOR_V3 = 1.22
@@ -42,8 +42,15 @@ _CLAUDE_VERSION = re.compile(r"claude-(?:(?:opus|sonnet|haiku)-(\d+)(?:[-.](\d{1
 class Tokenizer(Protocol):
     """Counts tokens of text for one model family."""
 
-    name: str
-    exact: bool
+    @property
+    def name(self) -> str:
+        """What the counts come from, e.g. ``o200k_base`` or ``claude-estimate (o200k_base x 1.22)``."""
+        ...
+
+    @property
+    def exact(self) -> bool:
+        """Whether the counts are exact for the model (False for estimates)."""
+        ...
 
     def count(self, text: str) -> int:
         """Number of tokens in ``text``."""
@@ -53,9 +60,9 @@ class Tokenizer(Protocol):
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _encoding(name: str) -> Any:
-    import quicktok  # quicktok-v1: ~0.6 s to load o200k, so only on first use
+    import quicktok  # type: ignore[import-untyped]  # quicktok-v1 ships no stubs; loads in ~0.6 s, so lazily
 
     with _lock:
         return quicktok.get_encoding(name)
@@ -119,7 +126,7 @@ class ClaudeExactTokenizer:
     def count(self, text: str) -> int:
         """Exact count of ``text`` alone (ctok's one-message frame of 7 tokens is not included)."""
         try:
-            from ctok import token_count
+            from ctok import token_count  # type: ignore[import-not-found, unused-ignore]  # optional extra
         except ImportError as e:  # pragma: no cover - depends on the optional extra
             raise ImportError(
                 'exact Claude counts need ctok: pip install "headroom-core[claude-exact]" (Python >= 3.12)'

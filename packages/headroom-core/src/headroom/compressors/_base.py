@@ -12,9 +12,65 @@ from typing import Any, Protocol
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
 STOPWORDS = frozenset(
-    "a an and are as at be but by can did do does for from has have how i if in into is it its "
-    "let me my not of on or please should so that the their then there these this to us was we "
-    "what when where which who why will with would you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "let",
+        "me",
+        "my",
+        "not",
+        "of",
+        "on",
+        "or",
+        "please",
+        "should",
+        "so",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "this",
+        "to",
+        "us",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
 )
 
 
@@ -76,7 +132,10 @@ class Compressor(Protocol):
     original block if the output is not smaller or the compressor raises.
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Short stable name, reported in `BlockReport.compressor` and part of the memo key."""
+        ...
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """Return the compressed text, or None when there is nothing worth doing."""

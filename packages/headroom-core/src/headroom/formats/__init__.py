@@ -38,13 +38,28 @@ _ADAPTERS: dict[str, FormatAdapter] = {
 }
 
 _RESPONSES_ITEMS = frozenset(
-    {"function_call", "function_call_output", "reasoning", "message", "custom_tool_call",
-     "custom_tool_call_output", "item_reference"}
+    {
+        "function_call",
+        "function_call_output",
+        "reasoning",
+        "message",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "item_reference",
+    }
 )
 _RESPONSES_PARTS = frozenset({"input_text", "output_text", "input_image", "input_file"})
 _ANTHROPIC_BLOCKS = frozenset(
-    {"tool_use", "tool_result", "thinking", "redacted_thinking", "document", "server_tool_use",
-     "search_result", "web_search_tool_result"}
+    {
+        "tool_use",
+        "tool_result",
+        "thinking",
+        "redacted_thinking",
+        "document",
+        "server_tool_use",
+        "search_result",
+        "web_search_tool_result",
+    }
 )
 _OPENAI_PARTS = frozenset({"image_url", "input_audio", "refusal", "file"})
 
@@ -92,7 +107,7 @@ def detect_format(messages: Sequence[Any], model: str | None = None) -> FormatNa
     votes = _shape_votes(messages)
     for name in ("responses", "openai", "anthropic"):
         if votes == {name}:
-            return name  # type: ignore[return-value]  # the loop names are FormatName literals
+            return name
     claude = "claude" in (model or "").lower()
     if "anthropic" in votes and claude:
         return "anthropic"

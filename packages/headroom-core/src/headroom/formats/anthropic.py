@@ -70,7 +70,7 @@ class AnthropicFormat:
             if isinstance(content, str):
                 yield Slot(i, ("content",), content, "user_text")
                 continue
-            for j, block in enumerate(content):
+            for j, block in enumerate(content or []):
                 kind = block.get("type")
                 if kind == "tool_result":
                     call_id = block.get("tool_use_id")

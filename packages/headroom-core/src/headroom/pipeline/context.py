@@ -47,12 +47,13 @@ def slot_contexts(
                 last_query = text
             elif len(text) <= QUERY_SOURCE_MAX_CHARS:
                 last_query = text
-        for call in adapter.tool_calls(m):
-            calls[call.id] = (call, last_query)
+        for made in adapter.tool_calls(m):
+            calls[made.id] = (made, last_query)
 
     out = []
     for slot in slots:
-        call, q = calls.get(slot.tool_call_id or "", (None, query_before[slot.index]))
+        found = calls.get(slot.tool_call_id or "")
+        call, q = found if found else (None, query_before[slot.index])
         if query is not None:
             q = query
         task = TaskContext(

@@ -17,7 +17,7 @@ from headroom.pipeline._memo import Memo
 from headroom.pipeline.context import SlotContext, slot_contexts
 from headroom.pipeline.router import ContentRouter
 from headroom.refs import make_ref
-from headroom.result import BlockReport, CompressResult
+from headroom.result import BlockReport, BlockStatus, CompressResult
 from headroom.store import Entry, Store
 from headroom.tokens import Tokenizer, get_tokenizer
 
@@ -76,9 +76,7 @@ class Pipeline:
         tokenizer = get_tokenizer(req.model, exact_claude=opts.exact_claude)
         adapter.validate(req.messages)
         slots = list(adapter.slots(req.messages))
-        contexts = slot_contexts(
-            adapter, req.messages, slots, query=req.query, max_query_chars=opts.max_query_chars
-        )
+        contexts = slot_contexts(adapter, req.messages, slots, query=req.query, max_query_chars=opts.max_query_chars)
         before = sum(tokenizer.count(t) for m in req.messages for t in adapter.texts(m))
         before += sum(tokenizer.count(t) for t in _outside_texts(req.system, req.tools))
         stages["parse"] = time.perf_counter() - t0
@@ -88,7 +86,7 @@ class Pipeline:
         stages["cache_align"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        blocks = [_Block(s, c) for s, c in zip(slots, contexts)]
+        blocks = [_Block(s, c) for s, c in zip(slots, contexts, strict=True)]
         for k, block in enumerate(blocks):
             self._process(block, k in frozen, tokenizer, req)
         stages["compress"] = time.perf_counter() - t
@@ -123,58 +121,65 @@ class Pipeline:
 
     def _process(self, block: _Block, frozen: bool, tokenizer: Tokenizer, req: Request) -> None:
         t0 = time.perf_counter()
-        slot, opts = block.slot, req.options
+        slot = block.slot
         n = tokenizer.count(slot.text)
+        status, info = self._gate(block, frozen, n, req.options)
+        if status is None:
+            status, info = self._compress(block, n, tokenizer, req)
+        block.report = BlockReport(
+            index=slot.index,
+            kind=slot.kind,
+            tokens_before=n,
+            seconds=time.perf_counter() - t0,
+            status=status,
+            **{"content_type": None, "compressor": None, "tokens_after": n, **info},
+        )
 
-        def report(status: Any, **kw: Any) -> None:
-            kw.setdefault("tokens_after", n)
-            block.report = BlockReport(
-                index=slot.index,
-                kind=slot.kind,
-                tokens_before=n,
-                seconds=time.perf_counter() - t0,
-                status=status,
-                **{"content_type": None, "compressor": None, **kw},
-            )
+    @staticmethod
+    def _gate(block: _Block, frozen: bool, n: int, opts: CompressOptions) -> tuple[BlockStatus | None, dict[str, Any]]:
+        """Why a block is not even routed (protected, too small), or (None, {}) to go on."""
+        kind = block.slot.kind
+        if frozen or block.ctx.protected or (kind == "user_text" and not opts.compress_user_text):
+            return "skipped", {}
+        floor = opts.user_text_min_tokens if kind == "user_text" else opts.min_tokens
+        return ("too_small", {}) if n < floor else (None, {})
 
-        if frozen or block.ctx.protected:
-            return report("skipped")
-        if slot.kind == "user_text" and not opts.compress_user_text:
-            return report("skipped")
-        floor = opts.user_text_min_tokens if slot.kind == "user_text" else opts.min_tokens
-        if n < floor:
-            return report("too_small")
-        detection, compressor = self.router.route(slot.text)
-        info = {"content_type": detection.type.value, "compressor": compressor.name if compressor else None}
+    def _compress(
+        self, block: _Block, n: int, tokenizer: Tokenizer, req: Request
+    ) -> tuple[BlockStatus, dict[str, Any]]:
+        """Route, compress, check and store one block; sets ``block.new_text`` when it is replaced."""
+        text, task = block.slot.text, block.ctx.task
+        detection, compressor = self.router.route(text)
+        info: dict[str, Any] = {"content_type": detection.type.value, "compressor": getattr(compressor, "name", None)}
         if compressor is None:
-            return report("unchanged", **info)
-        ref = make_ref(slot.text)
-        key = (compressor, ref, block.ctx.task.digest(), detection)
+            return "unchanged", info
+        ref = make_ref(text)
+        key = (compressor, ref, task.digest(), detection)
         try:
             hit, out = _MEMO.get(key)
             if not hit:
-                out = compressor.compress(slot.text, ref=ref, task=block.ctx.task, detection=detection)
-                if len(slot.text) <= _MEMO_MAX_CHARS:
+                out = compressor.compress(text, ref=ref, task=task, detection=detection)
+                if len(text) <= _MEMO_MAX_CHARS:
                     _MEMO.put(key, out)
         except Exception as e:  # fail open: keep the original block, say so
-            log.warning("headroom: compressor %s failed on a %s block: %r", compressor.name, detection.type, e)
-            return report("error", error=f"{type(e).__name__}: {e}", **info)
-        if out is None or out == slot.text:
-            return report("unchanged", **info)
+            log.warning("headroom: compressor %s failed on a %s block: %r", compressor.name, detection.type.value, e)
+            return "error", {**info, "error": f"{type(e).__name__}: {e}"}
+        if out is None or out == text:
+            return "unchanged", info
         m = tokenizer.count(out)
         if m >= n:
-            return report("not_smaller", **info)
-        named = set(find_refs(out)) - set(find_refs(slot.text))
+            return "not_smaller", info
+        named = set(find_refs(out)) - set(find_refs(text))
         if named - {ref}:
-            return report("error", error=f"compressor named refs it did not store: {sorted(named - {ref})}", **info)
+            return "error", {**info, "error": f"compressor named refs it did not store: {sorted(named - {ref})}"}
         if ref in named:
-            try:
-                req.store().put(ref, Entry(slot.text, kind=detection.type.value, meta={"compressor": compressor.name}))
-            except Exception as e:  # no marker without its original in the store
+            try:  # the original goes to the store before any marker naming it leaves the pipeline
+                req.store().put(ref, Entry(text, kind=detection.type.value, meta={"compressor": compressor.name}))
+            except Exception as e:
                 log.warning("headroom: could not store the original of a block: %r", e)
-                return report("error", error=f"store: {type(e).__name__}: {e}", **info)
+                return "error", {**info, "error": f"store: {type(e).__name__}: {e}"}
         block.new_text = out
-        return report("compressed", tokens_after=m, ref=ref if ref in named else None, **info)
+        return "compressed", {**info, "tokens_after": m, "ref": ref if ref in named else None}
 
 
 def _revert(r: BlockReport) -> BlockReport:
