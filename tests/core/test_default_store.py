@@ -6,10 +6,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import headroom.store
 import headroom.testing
+import pytest
 from headroom.refs import make_ref
 from headroom.store import (
     DEFAULT_TTL_SECONDS,
@@ -54,9 +53,7 @@ def test_default_location_is_dot_headroom_in_the_home_folder(tmp_path: Path) -> 
     assert (tmp_path / "fake-home" / ".headroom" / "store.sqlite3").is_file()
 
 
-def test_headroom_home_is_read_at_first_call_not_at_import(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_headroom_home_is_read_at_first_call_not_at_import(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HEADROOM_HOME", str(tmp_path / "first"))
     first = default_store()
     monkeypatch.setenv("HEADROOM_HOME", str(tmp_path / "second"))
@@ -95,9 +92,7 @@ def test_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "-5", "nan"])
-def test_a_bad_ttl_in_the_environment_is_named_in_the_error(
-    monkeypatch: pytest.MonkeyPatch, value: str
-) -> None:
+def test_a_bad_ttl_in_the_environment_is_named_in_the_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("HEADROOM_STORE_TTL", value)
     with pytest.raises(StoreError, match="HEADROOM_STORE_TTL"):
         default_store()

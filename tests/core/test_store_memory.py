@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from headroom.refs import make_ref
 from headroom.store import Entry, MemoryStore, RefNotFoundError, Store, StoreError
 from headroom.testing import FakeClock, StoreConformance

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-
 from headroom.refs import make_ref
 from headroom.store import Entry, RefConflictError, RefNotFoundError, SQLiteStore, Store, StoreError
 from headroom.testing import FakeClock, StoreConformance
@@ -150,6 +150,24 @@ def test_expired_rows_are_purged_when_a_store_opens(tmp_path: Path) -> None:
     second.close()
 
 
+def test_opening_waits_for_another_writer_on_a_new_file(tmp_path: Path) -> None:
+    # A fresh file is still in rollback-journal mode; switching it to WAL while another process
+    # holds the write lock fails at once in SQLite instead of waiting, so the store must retry.
+    path = tmp_path / "store.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+    release.start()
+    store = SQLiteStore(path, timeout_seconds=10)
+    try:
+        store.put(make_ref("waited"), Entry("waited"))
+        assert store.get(make_ref("waited")).content == "waited"
+    finally:
+        release.join()
+        other.close()
+        store.close()
+
+
 def test_use_after_close_raises_store_error(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "store.sqlite3")
     store.put(make_ref("x"), Entry("x"))
@@ -163,7 +181,7 @@ def test_a_file_that_is_not_a_database_gives_a_store_error(tmp_path: Path) -> No
     path = tmp_path / "store.sqlite3"
     path.write_bytes(b"this is not an SQLite database, just some text " * 100)
     store = SQLiteStore(path)
-    with pytest.raises(StoreError, match="store.sqlite3"):
+    with pytest.raises(StoreError, match=r"store\.sqlite3"):
         store.get(make_ref("x"))
 
 
@@ -174,7 +192,7 @@ def _content(who: str, i: int) -> str:
 
 _SHARED = "written by both processes at once"
 
-_CHILD = r'''
+_CHILD = r"""
 import sys, time
 from headroom.refs import make_ref
 from headroom.store import Entry, RefNotFoundError, SQLiteStore
@@ -209,7 +227,7 @@ while missing and time.monotonic() < deadline:
     time.sleep(0.01)
 print("missing", sorted(missing) if missing else "none", flush=True)
 sys.exit(1 if missing else 0)
-'''
+"""
 
 
 @pytest.mark.slow
@@ -236,6 +254,8 @@ def test_two_processes_write_and_read_each_others_entries_concurrently(tmp_path:
                 store.put(make_ref(_content("parent", i)), Entry(_content("parent", i), meta={"by": "parent"}))
                 store.put(make_ref(_SHARED), Entry(_SHARED))
                 i += 1
+            elif child.poll() not in (None, 0):
+                break
             else:
                 time.sleep(0.01)
             for j in sorted(missing):

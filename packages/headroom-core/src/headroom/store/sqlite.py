@@ -131,15 +131,11 @@ class SQLiteStore:
             conn = self._connection()
             now = self._clock()
             with self._transaction(conn):
-                row = conn.execute(
-                    "SELECT accessed, content = ? FROM entries WHERE ref = ?", (blob, ref)
-                ).fetchone()
+                row = conn.execute("SELECT accessed, content = ? FROM entries WHERE ref = ?", (blob, ref)).fetchone()
                 if row is not None and now - row[0] <= self.ttl_seconds:
                     if not row[1]:
                         raise RefConflictError(ref)
-                    conn.execute(
-                        "UPDATE entries SET accessed = MAX(accessed, ?) WHERE ref = ?", (now, ref)
-                    )
+                    conn.execute("UPDATE entries SET accessed = MAX(accessed, ?) WHERE ref = ?", (now, ref))
                 else:
                     conn.execute(
                         "INSERT OR REPLACE INTO entries (ref, content, kind, meta, created, accessed)"
@@ -161,9 +157,7 @@ class SQLiteStore:
         with self._lock, self._errors():
             conn = self._connection()
             now = self._clock()
-            row = conn.execute(
-                "SELECT content, kind, meta, accessed FROM entries WHERE ref = ?", (ref,)
-            ).fetchone()
+            row = conn.execute("SELECT content, kind, meta, accessed FROM entries WHERE ref = ?", (ref,)).fetchone()
             if row is None:
                 raise RefNotFoundError(ref, str(self.path))
             content, kind, meta, accessed = row
@@ -173,9 +167,7 @@ class SQLiteStore:
                 self._write_quietly(conn, "DELETE FROM entries WHERE ref = ? AND accessed = ?", (ref, accessed))
                 raise RefExpiredError(ref, idle, self.ttl_seconds)
             if idle >= self._refresh_lag:
-                self._write_quietly(
-                    conn, "UPDATE entries SET accessed = MAX(accessed, ?) WHERE ref = ?", (now, ref)
-                )
+                self._write_quietly(conn, "UPDATE entries SET accessed = MAX(accessed, ?) WHERE ref = ?", (now, ref))
         return Entry(content=_decode_content(content), kind=kind, meta=json.loads(meta))
 
     def contains(self, ref: str) -> bool:
@@ -224,19 +216,36 @@ class SQLiteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: no implicit transactions; put manages its own BEGIN IMMEDIATE.
         # check_same_thread=False: the connection is shared by threads, serialised by self._lock.
-        conn = sqlite3.connect(
-            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
-        )
+        conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False)
         try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            for statement in _SCHEMA:
-                conn.execute(statement)
+            self._retry_while_locked(lambda: self._initialise(conn))
             self._purge(conn, self._clock())
         except BaseException:
             conn.close()
             raise
         return conn
+
+    @staticmethod
+    def _initialise(conn: sqlite3.Connection) -> None:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        for statement in _SCHEMA:
+            conn.execute(statement)
+
+    def _retry_while_locked(self, action: Callable[[], None]) -> None:
+        # Switching a new file to WAL needs an exclusive lock, and SQLite reports "database is
+        # locked" at once instead of waiting when another process is opening the same file.
+        deadline = time.monotonic() + self._timeout
+        delay = 0.005
+        while True:
+            try:
+                action()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.1)
 
     def _purge(self, conn: sqlite3.Connection, now: float) -> None:
         self._write_quietly(conn, "DELETE FROM entries WHERE accessed < ?", (now - self.ttl_seconds,))
@@ -245,10 +254,8 @@ class SQLiteStore:
     def _write_quietly(conn: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> None:
         # Housekeeping writes (refresh, purge) must not fail a read that already succeeded,
         # e.g. when another process holds the write lock past the timeout or the file is read-only.
-        try:
+        with suppress(sqlite3.OperationalError):
             conn.execute(sql, params)
-        except sqlite3.OperationalError:
-            pass
 
     @staticmethod
     @contextmanager
