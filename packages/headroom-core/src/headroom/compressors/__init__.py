@@ -7,5 +7,15 @@ from headroom.compressors._base import (
     TaskContext,
 )
 from headroom.compressors.lines import LineCompressor
+from headroom.compressors.logs import LogCompressor
+from headroom.compressors.search import SearchCompressor
 
-__all__ = ["Compressor", "ContentType", "Detection", "LineCompressor", "TaskContext"]
+__all__ = [
+    "Compressor",
+    "ContentType",
+    "Detection",
+    "LineCompressor",
+    "LogCompressor",
+    "SearchCompressor",
+    "TaskContext",
+]

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from headroom.compressors import Compressor, ContentType, Detection, LineCompressor
+from headroom.compressors.logs import LogCompressor
+from headroom.compressors.search import SearchCompressor
 from headroom.pipeline.detect import detect
 
 
@@ -13,8 +15,8 @@ def _default_compressors() -> dict[ContentType, Compressor]:
     lines = LineCompressor()
     return {
         # JSON has no compressor yet: a line-based cut would break its syntax, so it passes through.
-        ContentType.LOG: lines,
-        ContentType.SEARCH: lines,
+        ContentType.LOG: LogCompressor(),
+        ContentType.SEARCH: SearchCompressor(),
         ContentType.DIFF: lines,
         ContentType.CODE: lines,
         ContentType.HTML: lines,

@@ -1,0 +1,77 @@
+"""What each log line is worth: severity, template rarity, task relevance, and repetition.
+
+A line's base value grows with its severity, the rarity of its template and the task terms it holds
+(each term weighted by its own rarity in the log: a term on most lines carries no signal). Every
+further instance of a template is worth less than the one before — slowly for errors and warnings,
+so several verbatim instances survive, fast for routine lines, so one example survives. Instances
+are taken in an order spread over the whole log, task-relevant ones first.
+
+Multi-line records (a log line and its stack frames or indented details) are valued as a unit: the
+details of a record take the value of its head line the first time that record appears, and are
+worth little when the same record (same templates, line for line) repeats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from headroom.compressors._log_templates import Templates, spread_order
+
+_RECORD_DETAIL_LINES = 40  # details beyond this many lines of one record are valued on their own
+_REPEAT_DETAIL = 0.2  # worth of a repeated record's details, relative to their own value
+
+
+def record_heads(cont: list[bool]) -> list[int]:
+    """For each line, the index of the head line of the record it belongs to."""
+    heads: list[int] = []
+    for i, c in enumerate(cont):
+        heads.append(heads[-1] if c and heads else i)
+    return heads
+
+
+def relevance(words: list[list[str]], terms: frozenset[str]) -> list[float]:
+    """Per line, the summed weight of the task terms it holds (at most 2)."""
+    if not terms:
+        return [0.0] * len(words)
+    hits = [sorted(terms.intersection(ws)) for ws in words]
+    df: Counter[str] = Counter(w for ws in hits for w in ws)
+    nonblank = max(sum(1 for ws in words if ws), 2)
+    weight = {t: (math.log(nonblank / c) / math.log(nonblank) if c <= nonblank / 2 else 0.0) for t, c in df.items()}
+    return [min(2.0, sum(weight[w] for w in ws)) for ws in hits]
+
+
+def line_values(templates: Templates, sev: list[float], rel: list[float], heads: list[int]) -> list[float]:
+    """The value of every line (0 for blank lines)."""
+    values = [0.0] * len(sev)
+    total = max(sum(len(m) for m in templates.members), 2)
+    for members in templates.members:
+        rarity = math.log(total / len(members)) / math.log(total)
+        decay = 0.45 + 0.12 * max(sev[i] for i in members)
+        rank = [0] * len(members)
+        for pos, k in enumerate(spread_order(len(members))):
+            rank[k] = pos
+        order = sorted(range(len(members)), key=lambda k: (-rel[members[k]], rank[k]))
+        for k, idx in enumerate(order):
+            i = members[idx]
+            values[i] = (1.0 + 2.0 * sev[i] + 2.0 * rarity + 2.0 * rel[i]) * decay**k
+    _value_records(values, templates, heads)
+    return values
+
+
+def _value_records(values: list[float], templates: Templates, heads: list[int]) -> None:
+    seen: Counter[tuple[int, ...]] = Counter()
+    i, n = 0, len(heads)
+    while i < n:
+        j = i + 1
+        while j < n and heads[j] == i:
+            j += 1
+        if j - i > 1:
+            key = tuple(templates.of_line[i:j])
+            seen[key] += 1
+            for k in range(i + 1, j):
+                if seen[key] > 1:
+                    values[k] *= _REPEAT_DETAIL
+                elif k - i <= _RECORD_DETAIL_LINES:
+                    values[k] = max(values[k], values[i])
+        i = j

@@ -1,0 +1,115 @@
+"""LogCompressor: build, test and application logs, cut down to what an investigation needs.
+
+Lines are kept verbatim or left out, never rewritten. What survives, in the log's own order:
+
+* structured failure reports, always: pytest ``E`` lines and failing-test headers, tracebacks and
+  stack frames, compiler diagnostics with their source excerpts, test-run summaries;
+* the first and last lines;
+* then, within a budget (a share of the log's size), lines by value. A line's value grows with its
+  severity (declared level, or alert words where the log declares none), the rarity of its template
+  (masked numbers, ids, paths ...) and the task terms it holds, each term weighted by its own rarity
+  in the log (a term on most lines carries no signal). Every further instance of a template is worth
+  less than the one before, more slowly for errors and warnings, so a repeated error keeps several
+  verbatim instances spread over the log (they differ in the ids and values an agent needs) while
+  routine chatter keeps one example.
+
+Omitted runs become markers naming their line range (``headroom_retrieve(ref, lines="a-b")`` brings
+them back); a summary marker at the top says how much was left out and which templates repeat most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._log_blocks import continuations, failure_lines
+from headroom.compressors._log_levels import WORD, severities
+from headroom.compressors._log_render import fill_small_gaps, render
+from headroom.compressors._log_score import line_values, record_heads, relevance
+from headroom.compressors._log_templates import Templates, spread_order
+
+_MAX_SCAN = 4000  # characters of a line searched for alert words and task terms
+
+
+@dataclass(frozen=True)
+class LogCompressor:
+    """Keep failures, first/last lines and the most valuable lines of a log within a budget.
+
+    Attributes:
+        name: the compressor's name in reports.
+        keep_ratio: share of the log's characters the budgeted lines may fill.
+        min_lines: logs with fewer lines are left alone.
+        head: lines always kept at the start.
+        tail: lines always kept at the end.
+        failure_instances: at most this many instances of one failure-line template are always
+            kept (the rest compete in the budget like other lines).
+        gap_chars: an omitted run shorter than this is kept verbatim (a marker would cost more).
+        alert_share: share of the budget reserved for errors and warnings (lines of severity 2+).
+        min_value: lines below errors and warnings worth less than this are never kept for the
+            budget's sake (the fourth instance of a routine line, say).
+        big_gap: omitted runs of at least this many lines get a marker of their own; shorter ones
+            between kept lines share one marker per stretch.
+    """
+
+    name: str = "logs"
+    keep_ratio: float = 0.2
+    min_lines: int = 30
+    head: int = 3
+    tail: int = 3
+    failure_instances: int = 10
+    gap_chars: int = 120
+    alert_share: float = 0.6
+    big_gap: int = 16
+    min_value: float = 0.5
+
+    def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
+        """Compressed log with line-range markers, or None when the log is short."""
+        lines = text.split("\n")
+        if sum(1 for line in lines if line.strip()) < self.min_lines:
+            return None
+        templates = Templates.mine(lines)
+        keep = fill_small_gaps(lines, self._select(lines, templates, task.terms), self.gap_chars)
+        if len(keep) >= len(lines):
+            return None
+        return render(lines, keep, templates, ref, big_gap=self.big_gap)
+
+    def _select(self, lines: list[str], templates: Templates, terms: frozenset[str]) -> set[int]:
+        n = len(lines)
+        keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
+        keep |= self._failures(lines, templates)
+        low = [line[:_MAX_SCAN].lower() for line in lines]
+        words = [WORD.findall(x) for x in low]
+        heads = record_heads(continuations(lines))
+        own = severities(lines, low, words)
+        sev = [max(own[i], own[h]) for i, h in enumerate(heads)]  # details share their record's level
+        values = line_values(templates, sev, relevance(words, terms), heads)
+        ranked = sorted((i for i in range(n) if values[i] > 0), key=lambda i: (-values[i], i))
+        budget = self.keep_ratio * len("\n".join(lines))
+        # Alerts first, within most of the budget: where they are few, every one of them fits.
+        _fill(keep, [i for i in ranked if sev[i] >= 2], lines, self.alert_share * budget)
+        # Then anything worth a line; routine repeats below `min_value` never are.
+        _fill(keep, [i for i in ranked if sev[i] >= 2 or values[i] >= self.min_value], lines, budget)
+        return keep
+
+    def _failures(self, lines: list[str], templates: Templates) -> set[int]:
+        found = failure_lines(lines)
+        by_template: dict[int, list[int]] = {}
+        for i in sorted(found):
+            by_template.setdefault(templates.of_line[i], []).append(i)
+        keep: set[int] = set()
+        for members in by_template.values():
+            order = spread_order(len(members))[: self.failure_instances]
+            for k in order:
+                i = members[k]
+                keep.update(range(max(i - found[i], 0), i + 1))
+        return keep
+
+
+def _fill(keep: set[int], order: list[int], lines: list[str], budget: float) -> None:
+    used = sum(len(lines[i]) + 1 for i in keep)
+    for i in order:
+        if used >= budget:
+            return
+        if i not in keep:
+            keep.add(i)
+            used += len(lines[i]) + 1

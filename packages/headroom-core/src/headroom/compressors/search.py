@@ -1,0 +1,268 @@
+"""SearchCompressor: grep / ripgrep results, ranked by relevance to the task and grouped by file.
+
+Lines are kept verbatim or left out, never rewritten, and stay in the tool's own order (grouped by
+file, as grep and rg print them). Which matches survive is decided by rank:
+
+1. definitions of the searched name (``def NAME``, ``class NAME``, ``func (r *T) NAME(``,
+   ``fn NAME``, ``type NAME struct``, ``NAME = ...``, ``public Foo NAME(`` ...), always;
+2. imports and exports of it;
+3. the rest by the task terms they share (each weighted by its rarity among the matches), with path
+   signals: the file named after the searched name, source over docs, tests, vendored or generated
+   files — and the first match of each file, so the spread of usage stays visible.
+
+The searched name comes from the grep/rg pattern in the tool arguments, or from `backticked`
+names in the query. Each file that lost lines gets a marker saying how many of its matches were left
+out; consecutive files left out entirely share one marker that lists them with their match counts.
+Every marker carries the line range it stands for.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._search_parse import Hit, looks_like_search, parse, searched_names
+from headroom.compressors.logs import LogCompressor
+from headroom.markers import format_marker
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+_TEST_PATH = re.compile(r"(?:^|/)(?:tests?|__tests__|specs?|testing|testdata)/|_test\.|\.test\.|\.spec\.|(?:^|/)test_")
+_VENDOR_PATH = re.compile(
+    r"(?:^|/)(?:node_modules|vendor|third_party|dist|build|target|\.venv|site-packages)/|\.min\.\w+$|\.lock$|-lock\."
+)
+_DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc|html?)$|(?:^|/)docs?/|(?:^|/)(?:CHANGE|HISTORY|NEWS|README)", re.I)
+_DEF_KEYWORDS = (
+    r"def|class|func|function|fn|struct|enum|trait|interface|@interface|type|module|mod|impl|namespace|record"
+    r"|object|typedef|union|protocol|extension|macro_rules!|let|var|val|const|static|define"
+)
+# A definition is judged around each occurrence of the name: what precedes it, what follows it.
+_KEYWORD_BEFORE = re.compile(rf"(?<![\w$])(?:{_DEF_KEYWORDS})\s+(?:mut\s+|\*\s*)?\Z")  # def NAME, let mut NAME
+_GO_METHOD_BEFORE = re.compile(r"\bfunc\s*\([^)]*\)\s*\Z")  # func (c *Command) NAME(
+_MODIFIER_BEFORE = re.compile(  # Java/C#/Kotlin methods and constructors: public Foo NAME(
+    r"\b(?:public|private|protected|internal|override|virtual|abstract|final)\s+(?:[\w<>\[\],.?]+\s+)*\Z"
+)
+_MODIFIER_AFTER = re.compile(r"\s*[(<]")
+_LINE_START_BEFORE = re.compile(r"\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:static\s+)?(?:[gs]et\s+)?\Z")
+_LINE_START_AFTER = re.compile(  # NAME = ..., NAME: T = ..., NAME(args) {, NAME: function
+    r"\s*(?::[^=\n]{0,80})?=(?![=>])|\s*\([^)]*\)\s*\{|\s*:\s*(?:function\b|\(|async\b)"
+)
+_IMPORT_START = re.compile(r"\s*(?:import|from|export|use|using|require|include|#\s*include|extern crate)\b")
+_WINDOW = 160  # characters before a name occurrence that can hold its definition keywords
+
+
+def _name_re(names: list[str]) -> re.Pattern[str]:
+    alt = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?<![\w$])(?:{alt})(?![\w$])")
+
+
+def _is_definition(text: str, name: re.Pattern[str]) -> bool:
+    for m in name.finditer(text):
+        start = m.start()
+        before = text[max(0, start - _WINDOW) : start]
+        if _KEYWORD_BEFORE.search(before) or _GO_METHOD_BEFORE.search(before):
+            return True
+        if _MODIFIER_BEFORE.search(before) and _MODIFIER_AFTER.match(text, m.end()):
+            return True
+        if _LINE_START_BEFORE.match(text, 0, start) and _LINE_START_AFTER.match(text, m.end()):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class SearchCompressor:
+    """Keep definitions and the most relevant matches of grep/rg output; say per file what was left out.
+
+    Attributes:
+        name: the compressor's name in reports.
+        keep_ratio: share of the output's characters the ranked matches may fill, on top of the
+            definitions.
+        definition_ratio: share of the output's characters that definitions beyond the first of
+            each file may fill.
+        min_lines: outputs with fewer lines are left alone.
+        max_definitions: one definition line per file is always kept, for at most this many files.
+        list_files: a marker for files left out whole names at most this many of them, with their
+            match counts; a longer run of such files gets several markers.
+        gap_chars: omitted lines of one file (or a run of files) shorter than this are kept verbatim,
+            as a marker would cost more.
+    """
+
+    name: str = "search"
+    keep_ratio: float = 0.15
+    definition_ratio: float = 0.4
+    min_lines: int = 25
+    max_definitions: int = 40
+    list_files: int = 16
+    gap_chars: int = 100
+
+    def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
+        """Compressed search output with per-file markers, or None when it is short."""
+        lines = text.split("\n")
+        if len(lines) < self.min_lines:
+            return None
+        hits = parse(lines)
+        if not looks_like_search(hits):
+            # Not really search output (a log with timestamps, say): a line-based log cut does better.
+            return LogCompressor().compress(text, ref=ref, task=task, detection=detection)
+        names = searched_names(task.query, task.tool_args)
+        keep = self._select(lines, hits, names, task.terms)
+        if len(keep) >= len(lines):
+            return None
+        return _render(lines, hits, keep, ref, self.list_files)
+
+    def _select(self, lines: list[str], hits: list[Hit], names: list[str], terms: frozenset[str]) -> set[int]:
+        matches = [i for i, h in enumerate(hits) if h.kind == "match"]
+        scores = _scores(hits, matches, names, terms)
+        ranked = sorted(matches, key=lambda i: (-scores[i], i))
+        # One definition per file is always kept (so every defining file shows), best files first.
+        keep: set[int] = set()
+        files: set[str] = set()
+        for i in ranked:
+            if scores[i] < _DEFINITION / 2 or len(files) >= self.max_definitions:
+                break
+            if hits[i].path not in files:
+                files.add(hits[i].path)
+                keep.add(i)
+        size = len("\n".join(lines))
+        defs = [i for i in ranked if scores[i] >= _DEFINITION / 2]
+        used = _fill(keep, defs, lines, hits, self.definition_ratio * size, marker_chars=0)
+        _fill(keep, ranked, lines, hits, self.keep_ratio * size + used, marker_chars=_MARKER_CHARS)
+        keep.update(_headers_of(hits, keep))
+        return _fill_small_gaps(lines, hits, keep, self.gap_chars)
+
+
+_DEFINITION = 100.0
+_MARKER_CHARS = 90  # about what a per-file marker costs
+_IMPORT = 1.0  # an import says a file uses the name; the markers name those files anyway
+
+
+def _scores(hits: list[Hit], matches: list[int], names: list[str], terms: frozenset[str]) -> dict[int, float]:
+    """Relevance of every match line (definitions score over half of `_DEFINITION`, the rest under 10)."""
+    name = _name_re(names) if names else None
+    lowered = {n.lower() for n in names}
+    words = {i: {w.lower() for w in _WORD.findall(hits[i].text)} & terms for i in matches}
+    df: Counter[str] = Counter(w for ws in words.values() for w in ws)
+    total = max(len(matches), 2)
+    weight = {
+        t: (0.0 if t in lowered or c > total / 2 else math.log(total / c) / math.log(total)) for t, c in df.items()
+    }
+    path_scores: dict[str, float] = {}
+    scores: dict[int, float] = {}
+    for i in matches:
+        hit = hits[i]
+        if hit.path not in path_scores:
+            path_scores[hit.path] = _path_score(hit.path, names)
+        score = path_scores[hit.path] + min(3.0, sum(weight[w] for w in words[i]))
+        if name is not None and name.search(hit.text):
+            if _is_definition(hit.text, name):
+                # a full signature tells more than a bare "def NAME(" continued on the next line
+                score += _DEFINITION + min(1.0, len(hit.text.strip()) / 100)
+            elif _IMPORT_START.match(hit.text):
+                score += _IMPORT
+        scores[i] = score
+    return scores
+
+
+def _path_score(path: str, names: list[str]) -> float:
+    if not path:
+        return 0.0
+    stem = path.rsplit("/", 1)[-1].split(".", 1)[0]
+    score = 1.5 if stem in names else 0.0
+    if _VENDOR_PATH.search(path):
+        score -= 2.0
+    elif _TEST_PATH.search(path) or _DOC_PATH.search(path):
+        score -= 1.0
+    else:
+        score += 0.5
+    return score
+
+
+def _headers_of(hits: list[Hit], keep: set[int]) -> set[int]:
+    """``--heading`` file lines of the files that keep any line, so kept lines stay attributable."""
+    paths = {hits[i].path for i in keep}
+    return {i for i, h in enumerate(hits) if h.kind == "header" and h.path in paths}
+
+
+def _fill(
+    keep: set[int], order: list[int], lines: list[str], hits: list[Hit], budget: float, *, marker_chars: int
+) -> int:
+    """Add lines of ``order`` to ``keep`` until the characters used reach ``budget``; the new total.
+
+    The first line kept from a file also pays ``marker_chars`` for the marker its file will need.
+    """
+    opened = {hits[i].path for i in keep}
+    used = sum(len(lines[i]) + 1 for i in keep) + marker_chars * len(opened)
+    for i in order:
+        if used >= budget:
+            break
+        if i not in keep:
+            keep.add(i)
+            used += len(lines[i]) + 1
+            if hits[i].path not in opened:
+                opened.add(hits[i].path)
+                used += marker_chars
+    return used
+
+
+def _fill_small_gaps(lines: list[str], hits: list[Hit], keep: set[int], gap_chars: int) -> set[int]:
+    """Keep what a marker would replace when the marker costs more than the lines themselves."""
+    out = set(keep)
+    dropped: list[int] = []
+    for start, end, _ in [*_blocks(hits), (len(hits), len(hits), "")]:
+        left = [i for i in range(start, end) if i not in keep]
+        if len(left) == end - start:  # whole file left out: it may join a run of such files
+            dropped += left
+            continue
+        if dropped and sum(len(lines[i]) + 1 for i in dropped) <= gap_chars:
+            out.update(dropped)
+        dropped = []
+        if left and sum(len(lines[i]) + 1 for i in left) <= gap_chars:
+            out.update(left)
+    return out
+
+
+def _blocks(hits: list[Hit]) -> list[tuple[int, int, str]]:
+    """Runs of consecutive lines of one file: (start, end exclusive, path)."""
+    out: list[tuple[int, int, str]] = []
+    start = 0
+    for i in range(1, len(hits) + 1):
+        if i == len(hits) or (hits[i].kind in ("match", "context", "header") and hits[i].path != hits[start].path):
+            out.append((start, i, hits[start].path))
+            start = i
+    return out
+
+
+def _render(lines: list[str], hits: list[Hit], keep: set[int], ref: str, list_files: int) -> str:
+    out: list[str] = []
+    dropped: list[tuple[int, int, str]] = []  # whole files left out, waiting for their shared marker
+    for start, end, path in _blocks(hits):
+        kept = [i for i in range(start, end) if i in keep]
+        if not kept:
+            dropped.append((start, end, path))
+            continue
+        out += _dropped_marker(dropped, hits, ref, list_files)
+        dropped = []
+        out += [lines[i] for i in kept]
+        left = sum(1 for i in range(start, end) if i not in keep and hits[i].kind == "match")
+        if left or any(hits[i].kind == "context" for i in range(start, end) if i not in keep):
+            total = sum(1 for i in range(start, end) if hits[i].kind == "match")
+            where = f" in {path}" if path else ""
+            out.append(format_marker(ref, f"{left} of {total} matches{where} omitted", lines=(start + 1, end)))
+    out += _dropped_marker(dropped, hits, ref, list_files)
+    return "\n".join(out)
+
+
+def _dropped_marker(dropped: list[tuple[int, int, str]], hits: list[Hit], ref: str, list_files: int) -> list[str]:
+    """Markers for a run of files left out whole, naming each file with its match count."""
+    out = []
+    for k in range(0, len(dropped), list_files):
+        group = dropped[k : k + list_files]
+        counts = [(path, sum(1 for i in range(s, e) if hits[i].kind == "match")) for s, e, path in group]
+        total = sum(c for _, c in counts)
+        named = ", ".join(f"{p or '(no file)'} ({c})" for p, c in counts)
+        noun = "file" if len(counts) == 1 else "files"
+        summary = f"{total} matches in {len(counts)} {noun} omitted: {named}"
+        out.append(format_marker(ref, summary, lines=(group[0][0] + 1, group[-1][1])))
+    return out

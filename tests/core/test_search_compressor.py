@@ -1,0 +1,200 @@
+"""SearchCompressor: definitions first, relevant matches kept verbatim, per-file accounting of the rest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from headroom import MemoryStore, compress, retrieve
+from headroom.compressors import ContentType, Detection, SearchCompressor, TaskContext
+from headroom.compressors._search_parse import parse, searched_names
+from headroom.markers import parse_markers
+from headroom.refs import make_ref
+from headroom.store import Entry
+
+SEARCH = Detection(ContentType.SEARCH)
+
+
+def _grep_output(name: str = "parse_config") -> str:
+    """``grep -rn -w NAME .`` over a small Python project, sorted like ``| sort`` prints it."""
+    lines = [f"./CHANGES.md:{10 + i}:- `{name}` now accepts a path or a mapping (#{400 + i})" for i in range(12)]
+    lines += [f"./docs/usage.md:{30 + 4 * i}:    cfg = {name}('settings-{i}.toml')" for i in range(15)]
+    lines += [
+        f"./src/app/config.py:12:def {name}(source: str | Path, *, strict: bool = False) -> Config:",
+        f"./src/app/config.py:88:        return {name}(fallback, strict=False)",
+        f"./src/app/main.py:3:from app.config import {name}",
+        f"./src/app/main.py:41:    config = {name}(args.config, strict=args.strict)",
+    ]
+    lines += [f"./src/app/plugins/p{i}.py:{7 + i}:    opts = {name}(self.path)  # plugin {i}" for i in range(20)]
+    lines += [f"./tests/test_config.py:{20 + 6 * i}:    cfg = {name}(tmp_path / 'c{i}.toml')" for i in range(25)]
+    lines += [f"./vendor/legacy/cfg.py:{5 + i}:    x = {name}(p)" for i in range(10)]
+    return "\n".join(lines)
+
+
+def _compress(text: str, query: str, command: str) -> tuple[str, str]:
+    ref = make_ref(text)
+    task = TaskContext(query=query, tool_name="bash", tool_args={"command": command})
+    out = SearchCompressor().compress(text, ref=ref, task=task, detection=SEARCH)
+    assert out is not None
+    return out, ref
+
+
+def _kept(out: str) -> list[str]:
+    return [line for line in out.split("\n") if not line.startswith("[headroom: ")]
+
+
+def test_the_definition_survives_and_each_file_says_what_it_lost() -> None:
+    text = _grep_output()
+    out, ref = _compress(text, "Where is parse_config defined?", "grep -rn -w parse_config .")
+    kept = _kept(out)
+    assert "./src/app/config.py:12:def parse_config(source: str | Path, *, strict: bool = False) -> Config:" in kept
+    assert "./src/app/main.py:3:from app.config import parse_config" in kept  # the import ranks next
+    assert len(out) < len(text) * 0.6
+    markers = parse_markers(out)
+    assert markers and all(m.ref == ref and m.lines for m in markers)
+    summaries = " | ".join(m.summary for m in markers)
+    assert "./tests/test_config.py" in summaries and "./vendor/legacy/cfg.py" in summaries
+    positions = [text.split("\n").index(line) for line in kept]
+    assert positions == sorted(positions)  # grep's own order
+
+
+def test_marker_counts_and_ranges_match_what_was_left_out() -> None:
+    text = _grep_output()
+    out, ref = _compress(text, "Where is parse_config defined?", "grep -rn -w parse_config .")
+    store = MemoryStore()
+    store.put(ref, Entry(text, kind="search"))
+    lines = text.split("\n")
+    shown = set(_kept(out))
+    for marker in parse_markers(out):
+        assert marker.lines is not None
+        a, b = marker.lines
+        got = retrieve(ref, lines=f"{a}-{b}", store=store).split("\n")
+        assert got == lines[a - 1 : b]
+        left = [line for line in got if line not in shown]
+        number = int(marker.summary.split(" ", 1)[0])
+        assert number == len(left), marker.summary
+    covered = {i for m in parse_markers(out) if m.lines for i in range(m.lines[0] - 1, m.lines[1])}
+    assert all(i in covered or lines[i] in shown for i in range(len(lines)))
+
+
+def test_definitions_in_many_languages_rank_first() -> None:
+    defs = [
+        "./cmd/root.go:120:func (c *Command) Flags() *flag.FlagSet {",
+        "./src/lib.rs:44:pub struct Flags {",
+        "./src/core/options.ts:9:export default class Flags {",
+        "./src/Flags.java:3:public final class Flags extends Base {",
+        "./web/flags.js:2:const Flags = Object.freeze({",
+        "./pkg/types.go:17:type Flags struct {",
+    ]
+    uses = [f"./src/use{i}.ts:{i + 1}:    const f = cmd.Flags().get('v{i}');" for i in range(60)]
+    text = "\n".join(sorted(defs + uses))
+    out, _ = _compress(text, "Where is `Flags` defined?", "rg -n -w Flags")
+    kept = _kept(out)
+    assert all(d in kept for d in defs)
+    assert len(kept) < 25
+
+
+def test_ripgrep_heading_output_keeps_file_headers_with_their_lines() -> None:
+    blocks = []
+    for f in range(8):
+        body = [f"{10 * k + 1}:    total = compute_total(items, rate={k})" for k in range(6)]
+        if f == 5:
+            body[2] = "21:def compute_total(items, rate):"
+        blocks.append("\n".join([f"src/billing/mod{f}.py", *body]))
+    text = "\n\n".join(blocks)
+    out, _ = _compress(text, "where is compute_total defined", "rg --heading -n compute_total src")
+    kept = _kept(out)
+    header = kept.index("src/billing/mod5.py")
+    assert "21:def compute_total(items, rate):" in kept[header + 1 :]
+    hits = parse(text.split("\n"))
+    assert {h.path for h in hits if h.kind == "match"} == {f"src/billing/mod{f}.py" for f in range(8)}
+
+
+def test_context_lines_are_parsed_with_their_file() -> None:
+    text = "\n".join(
+        [
+            "src/a-1/util.py-9-import os",
+            "src/a-1/util.py:10:def load(path):",
+            "src/a-1/util.py-11-    return open(path).read()",
+            "--",
+            "src/b.py:4:x = load('y')",
+        ]
+    )
+    kinds = [(h.kind, h.path) for h in parse(text.split("\n"))]
+    assert kinds == [
+        ("context", "src/a-1/util.py"),
+        ("match", "src/a-1/util.py"),
+        ("context", "src/a-1/util.py"),
+        ("sep", "src/a-1/util.py"),
+        ("match", "src/b.py"),
+    ]
+
+
+def test_the_searched_name_comes_from_the_command_or_the_query() -> None:
+    assert searched_names("", {"command": "grep -rn --exclude-dir=.git -w write . | sort"}) == ["write"]
+    assert searched_names("", {"command": "rg -n -e 'class\\s+ProductSet' sympy"}) == ["ProductSet"]
+    assert searched_names("", {"command": "git grep -n -C 2 \"def is_subset\" -- sympy"}) == ["is_subset"]
+    assert searched_names("Where is `JsonWriter` used?", {}) == ["JsonWriter"]
+    assert searched_names("", {"pattern": "handle_request", "path": "src"}) == ["handle_request"]
+
+
+def test_a_log_routed_here_by_mistake_is_still_cut_sensibly() -> None:
+    lines = [f"2015-10-18 18:{i // 60 % 60:02d}:{i % 60:02d},002 INFO [main] app.Worker: tick {i}" for i in range(300)]
+    lines[150] = "2015-10-18 18:02:30,002 ERROR [main] app.Worker: lost connection to broker 10.0.0.7"
+    text = "\n".join(lines)
+    out, _ = _compress(text, "what went wrong?", "cat app.log")
+    assert lines[150] in _kept(out)
+    assert len(_kept(out)) > 5
+
+
+def test_end_to_end_through_compress(store: MemoryStore) -> None:
+    text = _grep_output()
+    messages = [
+        {"role": "user", "content": "Where is parse_config defined, and who calls it?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "bash", "arguments": json.dumps({"command": "grep -rn -w parse_config ."})},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": text},
+    ]
+    result = compress(messages, model="gpt-4o", store=store)
+    (block,) = [b for b in result.blocks if b.kind == "tool_result"]
+    assert block.content_type == "search" and block.compressor == "search" and block.status == "compressed"
+    assert "def parse_config(source: str | Path" in result.messages[-1]["content"]
+    assert retrieve(block.ref, store=store) == text
+
+
+def test_deterministic_across_processes() -> None:
+    text = _grep_output()
+    code = (
+        "import json, sys\n"
+        "from headroom.compressors import ContentType, Detection, SearchCompressor, TaskContext\n"
+        "task = TaskContext(query='who calls parse_config', tool_args={'command': 'grep -rn parse_config .'})\n"
+        "out = SearchCompressor().compress(sys.stdin.read(), ref='0123456789abcdef', task=task,"
+        " detection=Detection(ContentType.SEARCH))\n"
+        "sys.stdout.write(json.dumps(out))\n"
+    )
+    outs = set()
+    for seed in ("3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        outs.add(proc.stdout)
+    task = TaskContext(query="who calls parse_config", tool_args={"command": "grep -rn parse_config ."})
+    expected = SearchCompressor().compress(text, ref="0123456789abcdef", task=task, detection=SEARCH)
+    assert outs == {json.dumps(expected)}
+
+
+def test_short_outputs_are_left_alone() -> None:
+    text = "\n".join(_grep_output().split("\n")[:10])
+    task = TaskContext(query="x", tool_args={"command": "grep -rn parse_config ."})
+    assert SearchCompressor().compress(text, ref=make_ref(text), task=task, detection=SEARCH) is None
