@@ -15,6 +15,7 @@ from headroom.retrieval import filter_entry
 from headroom.store import RefError, Store, default_store
 
 Api = Literal["anthropic-messages", "openai-chat", "openai-responses"]
+_MAX_OUTPUT_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 _API_FORMATS: dict[str, FormatName] = {
     "anthropic-messages": "anthropic",
     "openai-chat": "openai",
@@ -108,11 +109,15 @@ def compress_request(
         items = [{"role": "user", "content": items}]
     if not isinstance(items, list):
         raise ValueError(f"request body needs a '{key}' list")
+    system_key = "system" if fmt == "anthropic" else "instructions"
+    reserve = next((body[k] for k in _MAX_OUTPUT_KEYS if isinstance(body.get(k), int)), None)
+    if reserve is not None:
+        options.setdefault("output_reserve", reserve)
     result = compress(
         items,
         str(body.get("model", "")),
         format=fmt,
-        system=body.get("system") if fmt == "anthropic" else body.get("instructions"),
+        system=body.get(system_key),
         tools=body.get("tools"),
         store=store,
         **options,
@@ -120,6 +125,8 @@ def compress_request(
     new_body = dict(body)
     if result.messages is not items:
         new_body[key] = result.messages
+    if result.system is not body.get(system_key):
+        new_body[system_key] = result.system
     opts = CompressOptions.from_kwargs(options)
     if result.tools and opts.retrieve_tool:
         existing = list(body.get("tools") or [])

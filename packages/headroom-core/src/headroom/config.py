@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,14 @@ class CompressOptions:
         exact_claude: count Claude tokens exactly with ctok (``headroom-core[claude-exact]``).
         retrieve_tool: when markers were written, add the ``headroom_retrieve`` tool in
             `headroom.compress_request` (``CompressResult.tools`` always carries it).
+        fit: when the compressed request still exceeds the model's context window, let the
+            ContextFitter drop the lowest-value turns into the store.
+        context_limit: the context window in tokens; None takes it from the model registry (and
+            fitting is off for models the registry does not know).
+        output_reserve: tokens kept free for the model's answer (`compress_request` uses the
+            request's ``max_tokens``/``max_output_tokens`` when it has one).
+        volatile: ``"report"`` volatile values (timestamps, UUIDs, ...) in the system prompt and
+            tools; ``"move"`` also moves the system-prompt lines holding them to the end of the prompt.
     """
 
     min_tokens: int = 250
@@ -29,6 +37,10 @@ class CompressOptions:
     max_query_chars: int = 2000
     exact_claude: bool = False
     retrieve_tool: bool = True
+    fit: bool = True
+    context_limit: int | None = None
+    output_reserve: int = 4096
+    volatile: Literal["report", "move"] = "report"
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> CompressOptions:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from headroom.pipeline.cache_aligner import CacheReport
+    from headroom.pipeline.context_fitter import FitReport
 
 BlockStatus = Literal["compressed", "unchanged", "too_small", "skipped", "not_smaller", "error"]
 
@@ -57,6 +61,10 @@ class CompressResult:
         tokenizer: the tokenizer the counts come from (``"o200k_base"``, ``"claude-estimate (...)"``).
         tokens_exact: whether that tokenizer is exact for the model.
         seconds: wall time of the whole call.
+        stages: seconds per pipeline stage (parse, cache_align, compress, fit, render).
+        cache: what the CacheAligner saw: the last cache breakpoint, frozen blocks, volatile values.
+        fit: what the ContextFitter did (``fit.budget`` is None when no context limit is known).
+        system: the system prompt to send (the one given, unless ``volatile="move"`` changed it).
     """
 
     messages: list[dict[str, Any]]
@@ -71,6 +79,9 @@ class CompressResult:
     tokens_exact: bool
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    cache: CacheReport | None = None
+    fit: FitReport | None = None
+    system: Any = None
 
     @property
     def tokens_saved(self) -> int:

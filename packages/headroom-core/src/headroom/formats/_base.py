@@ -81,6 +81,22 @@ class FormatAdapter(Protocol):
         """The message/block that answers tool call ``call_id`` with ``text``."""
         ...
 
+    def answers(self, message: Message) -> list[str]:
+        """Ids of the tool calls whose results ``message`` carries."""
+        ...
+
+    def is_system(self, message: Message) -> bool:
+        """True for system/developer instructions inside the message list."""
+        ...
+
+    def collapse(self, message: Message, marker: str) -> Message:
+        """``message`` with its text replaced by ``marker``; roles, tool calls and result ids kept."""
+        ...
+
+    def note(self, marker: str) -> Message:
+        """A user message carrying only ``marker`` (stands for messages removed to fit the context)."""
+        ...
+
 
 def fail(index: int, problem: str) -> ValueError:
     """The ValueError every adapter raises for an invalid message."""

@@ -122,6 +122,38 @@ class AnthropicFormat:
         """A ``tool_use`` block."""
         return ToolCall(str(call.get("id", "")), str(call.get("name", "")), parse_arguments(call.get("input")))
 
+    def answers(self, message: Message) -> list[str]:
+        """The ``tool_use_id`` of each tool_result block."""
+        content = message.get("content")
+        if message.get("role") != "user" or not isinstance(content, list):
+            return []
+        return [b["tool_use_id"] for b in content if b.get("type") == "tool_result"]
+
+    def is_system(self, message: Message) -> bool:
+        """Anthropic keeps the system prompt outside the messages."""
+        return False
+
+    def collapse(self, message: Message, marker: str) -> Message:
+        """Text and media blocks go; tool_result contents become the marker; tool_use and thinking stay."""
+        content = message.get("content")
+        if not isinstance(content, list):
+            return {**message, "content": marker}
+        blocks: list[Any] = []
+        for block in content:
+            kind = block.get("type")
+            if kind == "tool_result":
+                blocks.append({**block, "content": marker})
+            elif kind not in ("text", "image", "document", "search_result"):
+                blocks.append(block)
+        if not any(b.get("type") == "tool_result" for b in blocks):
+            at = sum(1 for b in blocks if b.get("type") in ("thinking", "redacted_thinking"))
+            blocks.insert(at, {"type": "text", "text": marker})
+        return {**message, "content": blocks}
+
+    def note(self, marker: str) -> Message:
+        """A user message with one text block."""
+        return {"role": "user", "content": [{"type": "text", "text": marker}]}
+
     def tool_result(self, call_id: str, text: str, *, is_error: bool) -> dict[str, Any]:
         """A ``tool_result`` block (goes inside a user message)."""
         block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id, "content": text}

@@ -97,6 +97,23 @@ class OpenAIChatFormat:
         fn = call.get("function") or {}
         return ToolCall(str(call.get("id", "")), str(fn.get("name", "")), parse_arguments(fn.get("arguments")))
 
+    def answers(self, message: Message) -> list[str]:
+        """A tool message answers its ``tool_call_id``."""
+        call_id = message.get("tool_call_id")
+        return [call_id] if message.get("role") == "tool" and isinstance(call_id, str) else []
+
+    def is_system(self, message: Message) -> bool:
+        """``system`` and ``developer`` roles."""
+        return message.get("role") in ("system", "developer")
+
+    def collapse(self, message: Message, marker: str) -> Message:
+        """Content becomes the marker; ``tool_calls`` and ``tool_call_id`` stay."""
+        return {**message, "content": marker}
+
+    def note(self, marker: str) -> Message:
+        """``{"role": "user", "content": marker}``."""
+        return {"role": "user", "content": marker}
+
     def tool_result(self, call_id: str, text: str, *, is_error: bool) -> dict[str, Any]:
         """A ``tool`` role message (errors are plain text: the format has no error flag)."""
         return {"role": "tool", "tool_call_id": call_id, "content": f"Error: {text}" if is_error else text}

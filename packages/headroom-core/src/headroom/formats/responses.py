@@ -96,6 +96,30 @@ class ResponsesFormat:
         raw = call.get("arguments", call.get("input"))
         return ToolCall(str(call.get("call_id", "")), str(call.get("name", "")), parse_arguments(raw))
 
+    def answers(self, message: Message) -> list[str]:
+        """A tool-output item answers its ``call_id``."""
+        call_id = message.get("call_id")
+        return [call_id] if message.get("type") in OUTPUT_TYPES and isinstance(call_id, str) else []
+
+    def is_system(self, message: Message) -> bool:
+        """``system`` and ``developer`` message items."""
+        return message.get("type", "message") == "message" and message.get("role") in ("system", "developer")
+
+    def collapse(self, message: Message, marker: str) -> Message:
+        """Message text and tool outputs become the marker; calls and reasoning items stay."""
+        kind = message.get("type", "message")
+        if kind in OUTPUT_TYPES:
+            return {**message, "output": marker}
+        if kind != "message":
+            return message
+        part = "output_text" if message.get("role") == "assistant" else "input_text"
+        content = message.get("content")
+        return {**message, "content": marker if isinstance(content, str) else [{"type": part, "text": marker}]}
+
+    def note(self, marker: str) -> Message:
+        """A user message item with one input_text part."""
+        return {"role": "user", "content": [{"type": "input_text", "text": marker}]}
+
     def tool_result(self, call_id: str, text: str, *, is_error: bool) -> dict[str, Any]:
         """A ``function_call_output`` item."""
         return {"type": "function_call_output", "call_id": call_id, "output": f"Error: {text}" if is_error else text}

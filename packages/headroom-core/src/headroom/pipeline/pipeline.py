@@ -12,13 +12,15 @@ from typing import Any
 from headroom.config import CompressOptions
 from headroom.formats import FormatAdapter, Message, Slot, replace_at
 from headroom.markers import find_refs
-from headroom.pipeline import cache_aligner, context_fitter
+from headroom.models import get_model
+from headroom.pipeline import cache_aligner
 from headroom.pipeline._memo import Memo
 from headroom.pipeline.context import SlotContext, slot_contexts
+from headroom.pipeline.context_fitter import ContextFitter, FitReport
 from headroom.pipeline.router import ContentRouter
 from headroom.refs import make_ref
 from headroom.result import BlockReport, BlockStatus, CompressResult
-from headroom.store import Entry, Store
+from headroom.store import Entry, Store, StoreError
 from headroom.tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger("headroom")
@@ -53,6 +55,40 @@ def _outside_texts(system: Any, tools: Any) -> list[str]:
 
 
 @dataclass
+class _Run:
+    """Per-request state shared by the blocks of one run."""
+
+    req: Request
+    tokenizer: Tokenizer
+    tool_tokens: int
+    keep_sent: bool
+    reused: int = 0
+
+    def store(self) -> Store:
+        """The request's store (opened on first use)."""
+        return self.req.store()
+
+    def record_sent(self, block: _Block, ref: str, out: str) -> None:
+        """Remember what was sent for a block, so a later request can keep its cached bytes."""
+        if self.keep_sent:
+            key = cache_aligner.sent_key(ref, block.ctx.task.digest())
+            self.store().put(key, Entry(out, kind="sent"))
+
+    def reuse_sent(self, block: _Block, n: int) -> tuple[BlockStatus | None, dict[str, Any]]:
+        """A frozen block: what Headroom sent for it before, or the client's bytes if it never did."""
+        ref = make_ref(block.slot.text)
+        try:
+            sent = self.store().get(cache_aligner.sent_key(ref, block.ctx.task.digest())).content
+            if find_refs(sent):
+                self.store().get(ref)  # the original must still be there; this also refreshes it
+        except StoreError:
+            return "skipped", {}
+        block.new_text = sent
+        self.reused += 1
+        return "compressed", {"tokens_after": self.tokenizer.count(sent), "ref": ref if find_refs(sent) else None}
+
+
+@dataclass
 class _Block:
     """Mutable working state of one slot while the pipeline runs."""
 
@@ -77,55 +113,101 @@ class Pipeline:
         adapter.validate(req.messages)
         slots = list(adapter.slots(req.messages))
         contexts = slot_contexts(adapter, req.messages, slots, query=req.query, max_query_chars=opts.max_query_chars)
-        before = sum(tokenizer.count(t) for m in req.messages for t in adapter.texts(m))
-        before += sum(tokenizer.count(t) for t in _outside_texts(req.system, req.tools))
+        outside = sum(tokenizer.count(t) for t in _outside_texts(req.system, req.tools))
+        before = outside + sum(tokenizer.count(t) for m in req.messages for t in adapter.texts(m))
+        tool_tokens = tokenizer.count(json.dumps(adapter.retrieve_tool(), ensure_ascii=False))
         stages["parse"] = time.perf_counter() - t0
 
         t = time.perf_counter()
-        frozen = cache_aligner.frozen_slots(req.messages, slots)
+        breakpoint = cache_aligner.last_breakpoint(req.messages)
+        frozen = cache_aligner.frozen_slots(slots, breakpoint, len(req.messages))
+        system_texts = [
+            *cache_aligner.system_texts(req.system),
+            *(s.text for s in _system_slots(req.messages, adapter)),
+        ]
+        volatile = cache_aligner.find_volatile(system_texts, req.tools)
         stages["cache_align"] = time.perf_counter() - t
 
         t = time.perf_counter()
         blocks = [_Block(s, c) for s, c in zip(slots, contexts, strict=True)]
+        run = _Run(req, tokenizer, tool_tokens, keep_sent=breakpoint is not None)
         for k, block in enumerate(blocks):
-            self._process(block, k in frozen, tokenizer, req)
+            self._process(block, k in frozen, run)
         stages["compress"] = time.perf_counter() - t
 
         t = time.perf_counter()
         edits = {(b.slot.index, b.slot.path): b.new_text for b in blocks if b.new_text is not None}
-        messages = context_fitter.fit(replace_at(req.messages, edits))
-        texts = (b.slot.text if b.new_text is None else b.new_text for b in blocks)
-        refs = list(dict.fromkeys(r for text in texts for r in find_refs(text)))
-        tools = [adapter.retrieve_tool()] if refs else []
+        messages = replace_at(req.messages, edits)
         saved = sum(b.report.tokens_before - b.report.tokens_after for b in blocks if b.report)
-        after = before - saved + sum(tokenizer.count(json.dumps(x, ensure_ascii=False)) for x in tools)
-        reports = [b.report for b in blocks if b.report]
-        if edits and after >= before:  # the tool definition would cost more than the markers save
-            messages, refs, tools, after = list(req.messages), [], [], before
-            reports = [_revert(r) for r in reports]
+        messages, fit = self._fit(messages, req, tokenizer, outside + tool_tokens, breakpoint)
+        stages["fit"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        system = req.system
+        if opts.volatile == "move" and volatile:
+            system, messages = _move_volatile(system, messages, adapter)
+        refs = list(dict.fromkeys(r for m in messages for text in adapter.texts(m) for r in find_refs(text)))
+        tools = [adapter.retrieve_tool()] if refs else []
+        after = before - saved - (fit.tokens_before - fit.tokens_after) + (tool_tokens if tools else 0)
         stages["render"] = time.perf_counter() - t
+        cache = cache_aligner.CacheReport(
+            breakpoint=breakpoint,
+            frozen_blocks=len(frozen),
+            reused_blocks=run.reused,
+            volatile=volatile,
+            moved_volatile=system is not req.system,
+        )
         return CompressResult(
             messages=messages,
             tokens_before=before,
             tokens_after=after,
             refs=refs,
             tools=tools,
-            blocks=reports,
+            blocks=[b.report for b in blocks if b.report],
             format=adapter.name,
             model=req.model,
             tokenizer=tokenizer.name,
             tokens_exact=tokenizer.exact,
             seconds=time.perf_counter() - t0,
             stages=stages,
+            cache=cache,
+            fit=fit,
+            system=system,
         )
 
-    def _process(self, block: _Block, frozen: bool, tokenizer: Tokenizer, req: Request) -> None:
+    @staticmethod
+    def _fit(
+        messages: list[Message],
+        req: Request,
+        tokenizer: Tokenizer,
+        fixed: int,
+        breakpoint: tuple[int, int] | None,
+    ) -> tuple[list[Message], FitReport]:
+        opts = req.options
+        if not opts.fit:
+            return messages, FitReport()
+        if opts.context_limit is not None:
+            limit: int | None = opts.context_limit - opts.output_reserve
+        else:
+            info = get_model(req.model)
+            limit = info.input_limit(opts.output_reserve) if info else None
+        if limit is None:
+            return messages, FitReport()
+        budget = max(limit - fixed, 0)
+        fitter = ContextFitter(req.adapter, tokenizer, req.store)
+        cached_until = 0 if breakpoint is None else breakpoint[0] + (breakpoint[0] < len(messages) - 1)
+        return fitter.fit(messages, req.messages, budget, cached_until)
+
+    def _process(self, block: _Block, frozen: bool, run: _Run) -> None:
         t0 = time.perf_counter()
         slot = block.slot
-        n = tokenizer.count(slot.text)
-        status, info = self._gate(block, frozen, n, req.options)
+        n = run.tokenizer.count(slot.text)
+        if frozen:
+            status, info = run.reuse_sent(block, n)
+        else:
+            status, info = self._gate(block, n, run.req.options)
         if status is None:
-            status, info = self._compress(block, n, tokenizer, req)
+            status, info = self._compress(block, n, run)
         block.report = BlockReport(
             index=slot.index,
             kind=slot.kind,
@@ -136,17 +218,15 @@ class Pipeline:
         )
 
     @staticmethod
-    def _gate(block: _Block, frozen: bool, n: int, opts: CompressOptions) -> tuple[BlockStatus | None, dict[str, Any]]:
+    def _gate(block: _Block, n: int, opts: CompressOptions) -> tuple[BlockStatus | None, dict[str, Any]]:
         """Why a block is not even routed (protected, too small), or (None, {}) to go on."""
         kind = block.slot.kind
-        if frozen or block.ctx.protected or (kind == "user_text" and not opts.compress_user_text):
+        if block.ctx.protected or (kind == "user_text" and not opts.compress_user_text):
             return "skipped", {}
         floor = opts.user_text_min_tokens if kind == "user_text" else opts.min_tokens
         return ("too_small", {}) if n < floor else (None, {})
 
-    def _compress(
-        self, block: _Block, n: int, tokenizer: Tokenizer, req: Request
-    ) -> tuple[BlockStatus, dict[str, Any]]:
+    def _compress(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]]:
         """Route, compress, check and store one block; sets ``block.new_text`` when it is replaced."""
         text, task = block.slot.text, block.ctx.task
         detection, compressor = self.router.route(text)
@@ -166,32 +246,65 @@ class Pipeline:
             return "error", {**info, "error": f"{type(e).__name__}: {e}"}
         if out is None or out == text:
             return "unchanged", info
-        m = tokenizer.count(out)
-        if m >= n:
-            return "not_smaller", info
+        m = run.tokenizer.count(out)
         named = set(find_refs(out)) - set(find_refs(text))
+        # A marker needs the retrieve tool: the block must save more than the tool definition costs.
+        if m >= n or (ref in named and n - m <= run.tool_tokens):
+            return "not_smaller", info
         if named - {ref}:
             return "error", {**info, "error": f"compressor named refs it did not store: {sorted(named - {ref})}"}
-        if ref in named:
-            try:  # the original goes to the store before any marker naming it leaves the pipeline
-                req.store().put(ref, Entry(text, kind=detection.type.value, meta={"compressor": compressor.name}))
-            except Exception as e:
-                log.warning("headroom: could not store the original of a block: %r", e)
-                return "error", {**info, "error": f"store: {type(e).__name__}: {e}"}
+        try:  # the original goes to the store before any marker naming it leaves the pipeline
+            if ref in named:
+                run.store().put(ref, Entry(text, kind=detection.type.value, meta={"compressor": compressor.name}))
+            run.record_sent(block, ref, out)
+        except Exception as e:
+            log.warning("headroom: could not store the original of a block: %r", e)
+            return "error", {**info, "error": f"store: {type(e).__name__}: {e}"}
         block.new_text = out
         return "compressed", {**info, "tokens_after": m, "ref": ref if ref in named else None}
 
 
-def _revert(r: BlockReport) -> BlockReport:
-    if r.status != "compressed":
-        return r
-    return BlockReport(
-        index=r.index,
-        kind=r.kind,
-        content_type=r.content_type,
-        compressor=r.compressor,
-        tokens_before=r.tokens_before,
-        tokens_after=r.tokens_before,
-        seconds=r.seconds,
-        status="not_smaller",
-    )
+def _move_volatile(system: Any, messages: list[Message], adapter: FormatAdapter) -> tuple[Any, list[Message]]:
+    """Move system-prompt lines holding volatile values to a note at the end of the prompt.
+
+    Works on Anthropic's top-level ``system`` (string or text blocks) and on leading system
+    messages of the OpenAI formats. Lines move verbatim; nothing else changes.
+    """
+    moved: list[str] = []
+    if isinstance(system, str):
+        system, moved = cache_aligner.split_volatile(system)
+    elif isinstance(system, list):
+        blocks = []
+        for b in system:
+            if isinstance(b, dict) and isinstance(b.get("text"), str):
+                text, lines = cache_aligner.split_volatile(b["text"])
+                moved += lines
+                b = {**b, "text": text}
+            blocks.append(b)
+        system = blocks if moved else system
+    edits = {}
+    for slot in _system_slots(messages, adapter):
+        text, lines = cache_aligner.split_volatile(slot.text)
+        if lines:
+            moved += lines
+            edits[(slot.index, slot.path)] = text
+    if not moved:
+        return system, messages
+    messages = replace_at(messages, edits) if edits else list(messages)
+    messages.append(adapter.note(cache_aligner.moved_block(moved)))
+    return system, messages
+
+
+def _system_slots(messages: Sequence[Message], adapter: FormatAdapter) -> list[Slot]:
+    out = []
+    for i, m in enumerate(messages):
+        if not adapter.is_system(m):
+            break
+        content = m.get("content")
+        if isinstance(content, str):
+            out.append(Slot(i, ("content",), content, "user_text"))
+        elif isinstance(content, list):
+            for j, part in enumerate(content):
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    out.append(Slot(i, ("content", j, "text"), part["text"], "user_text"))
+    return out
