@@ -61,9 +61,10 @@ def test_fits_keeps_pairs_and_loses_nothing(share: float, store: MemoryStore) ->
 def test_recent_and_referenced_turns_survive_longest(store: MemoryStore) -> None:
     messages = openai_agent(12)
     messages[-1]["content"] = "Use helper_3_7 from module 3 and apply the fix."
-    limit = int(size_of(messages) * 0.5)
+    limit = int(compress(messages, model="gpt-4o", store=MemoryStore(), fit=False).tokens_after * 0.5)
     out = compress(messages, model="gpt-4o", store=store, context_limit=limit, output_reserve=0).messages
-    kept = {m["tool_call_id"] for m in out if m.get("role") == "tool" and not find_refs(m["content"])}
+    unfitted = compress(messages, model="gpt-4o", store=store, fit=False).messages
+    kept = {m["tool_call_id"] for m in out if m.get("role") == "tool" and m in unfitted}
     assert "call_11" in kept, "the latest tool result is kept"
     assert "call_3" in kept, "the result a later message refers to is kept"
     assert "call_0" not in kept

@@ -125,7 +125,7 @@ class ContextFitter:
         before = sum(sizes)
         if before <= budget:
             return messages, FitReport(budget, before, before)
-        units = self._units(messages, cached_until)
+        units = self._units(messages, originals, cached_until)
         order = sorted((u for u in units if not u.protected), key=lambda u: (u.cached, u.value, u.start))
         out = list(messages)
         total = before
@@ -151,7 +151,7 @@ class ContextFitter:
         )
         return out, report
 
-    def _units(self, messages: Sequence[Message], cached_until: int) -> list[_Unit]:
+    def _units(self, messages: Sequence[Message], originals: Sequence[Message], cached_until: int) -> list[_Unit]:
         ranges = group_units(self.adapter, messages)
         user_turns = [i for i, m in enumerate(messages) if self.adapter.user_text(m) is not None]
         keep = {user_turns[0], user_turns[-1]} if user_turns else set()
@@ -161,7 +161,8 @@ class ContextFitter:
             protected = bool(keep & set(idx)) or any(self.adapter.is_system(messages[k]) for k in idx)
             units.append(_Unit(start, end, protected, cached=start < cached_until))
         units[-1].protected = True  # the latest turn
-        idents = [self._idents(messages[u.start : u.end]) for u in units]
+        # References are judged on what the client sent: markers would make every turn look quoted.
+        idents = [self._idents(originals[u.start : u.end]) for u in units]
         later: set[str] = set()
         for k in range(len(units) - 1, -1, -1):
             quoted = min(len(idents[k] & later), 3) / 3  # later turns quote its names, paths, values
