@@ -56,9 +56,11 @@ _WEAK_WORDS = frozenset(
     "mismatch reject rejected unavailable expire expired interrupt interrupted retry retrying retries "
     "disconnect disconnected closed down offline dropped overflow exceed exceeds exceeded conflict".split()
 )
+_HTTP_STATUS = re.compile(r"""(?:http/\d(?:\.\d)?"?\s+|\bstatus(?:[_ ]?code)?["']?\s*[:=]\s*["']?)([45])\d\d\b""")
 _WEAK_PHRASES = ("not allowed", "not permitted", "not supported", "no such")
 WORD = re.compile(r"[a-z_][a-z0-9_']*|\d+")
-"""Words of a lower-cased line, as `alert_weight` and `severities` expect them."""
+"""Words of a lower-cased line, as `alert_weight` expects them."""
+_MAX_SCAN = 4000  # characters of a line searched for alert words
 
 
 def _token_level(token: str, letters: bool) -> int | None:
@@ -115,12 +117,16 @@ def line_level(line: str, column: int | None) -> int | None:
 
 
 def alert_weight(low: str, words: list[str]) -> float:
-    """0 for a routine line, 1 for a weak alert word (``unknown``, ``lost``), 2 for a strong one.
+    """0 for a routine line, 1 for a weak alert word (``unknown``, ``lost``) or an HTTP 4xx status,
+    2 for a strong one or an HTTP 5xx status.
 
     Args:
         low: the line, lower-cased.
         words: ``WORD.findall(low)``.
     """
+    status = _HTTP_STATUS.search(low)
+    if status:
+        return 2.0 if status[1] == "5" else 1.0
     if not _STRONG_WORDS.isdisjoint(words) or any(p in low for p in _STRONG_PHRASES):
         return 2.0
     if not _WEAK_WORDS.isdisjoint(words) or any(p in low for p in _WEAK_PHRASES):
@@ -128,22 +134,18 @@ def alert_weight(low: str, words: list[str]) -> float:
     return 0.0
 
 
-def severities(lines: list[str], low: list[str], words: list[list[str]]) -> list[float]:
+def severities(lines: list[str]) -> list[float]:
     """How alarming each line is on its own, on a 0..3 scale.
-
-    Args:
-        lines: the log's lines.
-        low: the same lines lower-cased.
-        words: ``WORD.findall`` of each lower-cased line.
 
     The declared level decides when there is one; alert words raise a line above its level (an INFO
     line saying "Failed to ..." is an event), and decide alone when the line declares no level.
     """
     column = level_column(lines)
     out: list[float] = []
-    for i, line in enumerate(lines):
+    for line in lines:
+        low = line[:_MAX_SCAN].lower()
         level = line_level(line, column)
-        alert = alert_weight(low[i], words[i])
+        alert = alert_weight(low, WORD.findall(low))
         if level is None:
             out.append(min(3.0, 1.0 + alert))
         elif level >= WARN:

@@ -13,11 +13,15 @@ worth little when the same record (same templates, line for line) repeats.
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
 from collections import Counter
 
 from headroom.compressors._log_templates import Templates, spread_order
 
+_WORD = re.compile(r"[a-z_][a-z0-9_]*|\d+(?:\.\d+)?")
+_MANY_TERMS = 16
 _RECORD_DETAIL_LINES = 40  # details beyond this many lines of one record are valued on their own
 _REPEAT_DETAIL = 0.2  # worth of a repeated record's details, relative to their own value
 
@@ -30,15 +34,32 @@ def record_heads(cont: list[bool]) -> list[int]:
     return heads
 
 
-def relevance(words: list[list[str]], terms: frozenset[str]) -> list[float]:
-    """Per line, the summed weight of the task terms it holds (at most 2)."""
+def relevance(text: str, terms: frozenset[str]) -> list[float]:
+    """Per line of ``text``, the summed weight of the task terms it holds (at most 2).
+
+    One pass of one regular expression over the whole text, so the cost does not grow with the
+    number of terms times the number of lines.
+    """
+    n = text.count("\n") + 1
+    low = text.lower()
+    if len(terms) > _MANY_TERMS:  # a long query: only the terms the log holds make the pattern
+        terms = terms.intersection(_WORD.findall(low))
     if not terms:
-        return [0.0] * len(words)
-    hits = [sorted(terms.intersection(ws)) for ws in words]
-    df: Counter[str] = Counter(w for ws in hits for w in ws)
-    nonblank = max(sum(1 for ws in words if ws), 2)
+        return [0.0] * n
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
+    pattern = re.compile(rf"(?<![a-z0-9_])(?:{alternatives})(?![a-z0-9_])")
+    starts = [0]
+    starts += [m.end() for m in re.finditer("\n", text)]
+    hits: dict[int, set[str]] = {}
+    for m in pattern.finditer(low):
+        hits.setdefault(bisect.bisect_right(starts, m.start()) - 1, set()).add(m[0])
+    df: Counter[str] = Counter(t for found in hits.values() for t in found)
+    nonblank = max(sum(1 for line in text.split("\n") if line.strip()), 2)
     weight = {t: (math.log(nonblank / c) / math.log(nonblank) if c <= nonblank / 2 else 0.0) for t, c in df.items()}
-    return [min(2.0, sum(weight[w] for w in ws)) for ws in hits]
+    out = [0.0] * n
+    for i, found in hits.items():
+        out[i] = min(2.0, sum(weight[t] for t in found))
+    return out
 
 
 def line_values(templates: Templates, sev: list[float], rel: list[float], heads: list[int]) -> list[float]:

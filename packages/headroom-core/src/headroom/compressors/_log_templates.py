@@ -18,13 +18,26 @@ WILDCARD = "<*>"
 _URL = re.compile(r"\b[A-Za-z][\w+.-]{0,15}://\S+")
 _DRIVE_PATH = re.compile(r"\b[A-Za-z]:[\\/][^\s,;'\"()\[\]{}<>|]*")
 _MASKS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"'[^'\n]{1,160}'|\"[^\"\n]{1,160}\"|`[^`\n]{1,160}`"),  # quoted values
     # paths; the look-behind sits after the first slash so the regex engine can skip to slashes
     re.compile(r"[\\/](?<![\w.][\\/])[^\s\\/:,;'\"()\[\]{}<>=|]+(?:[\\/][^\s\\/:,;'\"()\[\]{}<>=|]+)+[\\/]?"),
     re.compile(r"(?<![\w.@$+#~-])[\w.@$+#~-]*\d[\w.@$+#~-]*"),  # numbers, ids, IPs, times: words with a digit
 )
+# Quoted values: short ones (a name, an id, a value) only; a quoted phrase of several words is
+# usually the message itself (``msg="connection refused by upstream"``) and must stay literal.
+_QUOTED = re.compile(r"'[^'\n ]{1,60}(?: [^'\n ]{1,60}){0,2}'|\"[^\"\n ]{1,60}(?: [^\"\n ]{1,60}){0,2}\"")
 _FOLD = re.compile(r"<\*>(?:[^\S\n]*[:,./@|=_-]*[^\S\n]*<\*>)+")
 _SPACES = re.compile(r"[ \t]{2,}|\t")
+
+
+# An HTTP status is a number, but 200 and 500 are different events: keep its class in the template.
+_HTTP_STATUS = re.compile(
+    r"""(HTTP/\d(?:\.\d)?"?\s+|\bstatus(?:[_ ]?code)?["']?\s*[:=]\s*["']?)([1-5])\d\d\b""", re.IGNORECASE
+)
+_STATUS_CLASS = {"1": "<info>", "2": "<ok>", "3": "<redirect>", "4": "<client-error>", "5": "<server-error>"}
+
+
+def _status_class(m: re.Match[str]) -> str:
+    return m[1] + _STATUS_CLASS[m[2]]
 
 
 def mask_text(text: str) -> list[str]:
@@ -34,6 +47,9 @@ def mask_text(text: str) -> list[str]:
         text = _URL.sub(WILDCARD, text)
     if ":\\" in text or ":/" in text:
         text = _DRIVE_PATH.sub(WILDCARD, text)
+    text = _HTTP_STATUS.sub(_status_class, text)
+    if "'" in text or '"' in text:
+        text = _QUOTED.sub(WILDCARD, text)
     for pattern in _MASKS:
         text = pattern.sub(WILDCARD, text)
     return _SPACES.sub(" ", _FOLD.sub(WILDCARD, text)).split("\n")

@@ -23,12 +23,10 @@ from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
 from headroom.compressors._log_blocks import continuations, failure_lines
-from headroom.compressors._log_levels import WORD, severities
+from headroom.compressors._log_levels import severities
 from headroom.compressors._log_render import fill_small_gaps, render
 from headroom.compressors._log_score import line_values, record_heads, relevance
 from headroom.compressors._log_templates import Templates, spread_order
-
-_MAX_SCAN = 4000  # characters of a line searched for alert words and task terms
 
 
 @dataclass(frozen=True)
@@ -77,12 +75,12 @@ class LogCompressor:
         n = len(lines)
         keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
         keep |= self._failures(lines, templates)
-        low = [line[:_MAX_SCAN].lower() for line in lines]
-        words = [WORD.findall(x) for x in low]
         heads = record_heads(continuations(lines))
-        own = severities(lines, low, words)
+        # Lines of one template share their level and alert words: judge one line per template.
+        by_template = severities([lines[m[0]] for m in templates.members])
+        own = [by_template[t] if t >= 0 else 0.0 for t in templates.of_line]
         sev = [max(own[i], own[h]) for i, h in enumerate(heads)]  # details share their record's level
-        values = line_values(templates, sev, relevance(words, terms), heads)
+        values = line_values(templates, sev, relevance("\n".join(lines), terms), heads)
         ranked = sorted((i for i in range(n) if values[i] > 0), key=lambda i: (-values[i], i))
         budget = self.keep_ratio * len("\n".join(lines))
         # Alerts first, within most of the budget: where they are few, every one of them fits.
