@@ -5,15 +5,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+# The Redis store is tested against a real redis-server (the tests start their own on a free port).
+if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
+fi
 # The lock declares a conflict between headroom-strands and headroom-litellm's proxy group (mcp pins).
 export UV_PREVIEW_FEATURES=package-conflicts
 
 status=0
 run() {  # run PACKAGE TEST_DIR
-  local pkg=$1 dir=$2 env=.venv
-  [ "$pkg" = headroom-core ] || env=".venvs/$pkg"
+  local pkg=$1 dir=$2 env=.venv extras=()
+  [ "$pkg" = headroom-core ] && extras=(--all-extras) || env=".venvs/$pkg"
   echo "== $pkg: $dir"
-  UV_PROJECT_ENVIRONMENT=$env uv run --locked --exact --package "$pkg" --group dev pytest "$dir" "${@:3}" || status=1
+  UV_PROJECT_ENVIRONMENT=$env uv run --locked --exact --package "$pkg" "${extras[@]}" --group dev pytest "$dir" "${@:3}" \
+    || status=1
 }
 
 run headroom-core tests/core "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from typing import Any
@@ -61,7 +62,39 @@ def _load_messages(text: str) -> tuple[Any, str | None]:
     return value, None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands whose modules pull in optional extras are imported only when they run.
+LAZY_COMMANDS = {
+    "proxy": ("headroom.proxy.cli", "proxy", "Run the compressing proxy (needs headroom-core[proxy])."),
+    "wrap": ("headroom.proxy.cli", "wrap", "Run a coding tool (claude, codex, aider, ...) through the proxy."),
+    "mcp": ("headroom.mcp.cli", "mcp", "Serve Headroom's tools over MCP (needs headroom-core[mcp])."),
+    "bench": ("headroom.bench.cli", "bench", "Benchmark compression on a folder of cases."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Eager and lazy command names, sorted."""
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module on first use."""
+        if cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attr, help_text = LAZY_COMMANDS[cmd_name]
+        if ctx.resilient_parsing or "--help" in sys.argv[1:2]:  # `headroom --help` lists without importing
+            return click.Command(cmd_name, help=help_text, short_help=help_text)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            raise click.ClickException(f"`headroom {cmd_name}` is not available: {e}") from None
+        command = getattr(module, attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Headroom: compress what an LLM reads; every original stays retrievable."""
 
