@@ -287,3 +287,17 @@ def test_retrieve_tool_result_reports_unknown_refs_as_tool_errors(store: MemoryS
     assert retrieve_tool_result(bad, format="openai", store=store)["content"].startswith("Error:")
     with pytest.raises(ValueError, match="not a headroom_retrieve call"):
         retrieve_tool_result({"id": "x", "function": {"name": "bash"}}, format="openai", store=store)
+
+
+def test_compress_text_compresses_one_tool_output(store: MemoryStore) -> None:
+    from headroom import compress_text
+
+    log = build_log()
+    result = compress_text(
+        log, query="payment 8812", tool_name="bash", tool_args={"command": "cat app.log"}, store=store
+    )
+    assert "payment 8812 failed" in result.text and result.tokens_after < result.tokens_before / 2
+    assert result.refs and retrieve(result.refs[0], store=store) == log
+    assert f"{result.compression_ratio:.0%}".endswith("%") and result.block is not None
+    retrieved = compress_text(log, tool_name="headroom_retrieve", store=store)
+    assert retrieved.text == log and retrieved.refs == []

@@ -7,10 +7,10 @@ Quick start::
     print(f"Saved {result.tokens_saved} tokens ({result.compression_ratio:.0%})")
 """
 
-from headroom.api import compress, compress_request, retrieve, retrieve_tool_result
+from headroom.api import compress, compress_request, compress_text, retrieve, retrieve_tool_result
 from headroom.config import CompressOptions
 from headroom.markers import find_refs, format_marker
-from headroom.result import BlockReport, CompressResult
+from headroom.result import BlockReport, CompressResult, TextResult
 from headroom.store import (
     MemoryStore,
     RefConflictError,
@@ -35,9 +35,11 @@ __all__ = [
     "RefNotFoundError",
     "SQLiteStore",
     "Store",
+    "TextResult",
     "__version__",
     "compress",
     "compress_request",
+    "compress_text",
     "default_store",
     "find_refs",
     "format_marker",

@@ -1,8 +1,9 @@
-"""The public functions: `compress`, `compress_request`, `retrieve`, `retrieve_tool_result`."""
+"""The public functions: `compress`, `compress_request`, `compress_text`, `retrieve`, `retrieve_tool_result`."""
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -10,7 +11,7 @@ from headroom.config import CompressOptions
 from headroom.formats import FormatName, detect_format, get_format
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.pipeline.pipeline import Pipeline, Request
-from headroom.result import CompressResult
+from headroom.result import CompressResult, TextResult
 from headroom.retrieval import filter_entry
 from headroom.store import RefError, Store, default_store
 
@@ -197,3 +198,44 @@ def retrieve_tool_result(
     except (RefError, ValueError) as e:
         return adapter.tool_result(call.id, str(e), is_error=True)
     return adapter.tool_result(call.id, text, is_error=False)
+
+
+def compress_text(
+    text: str,
+    *,
+    model: str = "gpt-4o",
+    query: str | None = None,
+    tool_name: str | None = None,
+    tool_args: Mapping[str, Any] | None = None,
+    store: Store | None = None,
+    **options: Any,
+) -> TextResult:
+    """Compress one piece of content — a tool output, a file, a page — outside any conversation.
+
+    Args:
+        text: the content.
+        model: the model it is for (token counting).
+        query: what the task is about; relevant lines, rows and sections are kept.
+        tool_name: the tool that produced it, if any (``headroom_retrieve`` outputs are never compressed).
+        tool_args: that tool call's arguments (they count as task context, like the query).
+        store: as for `compress`.
+        **options: fields of `headroom.config.CompressOptions`.
+
+    Returns:
+        A `TextResult` with the compressed text, the refs its markers name and the token counts.
+    """
+    call = {
+        "id": "headroom_text",
+        "type": "function",
+        "function": {"name": tool_name or "tool", "arguments": json.dumps(dict(tool_args or {}), default=str)},
+    }
+    messages = [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "headroom_text", "content": text},
+    ]
+    result = compress(messages, model, format="openai", store=store, query=query or "", fit=False, **options)
+    out = result.messages[1]["content"]
+    block = next((b for b in result.blocks if b.index == 1), None)
+    before = block.tokens_before if block else 0
+    after = block.tokens_after if block else 0
+    return TextResult(text=out, refs=result.refs, tokens_before=before, tokens_after=after, block=block)

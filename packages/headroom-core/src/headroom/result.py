@@ -92,3 +92,32 @@ class CompressResult:
     def compression_ratio(self) -> float:
         """The fraction of tokens saved, so ``f"{r.compression_ratio:.0%}"`` prints the savings."""
         return self.tokens_saved / self.tokens_before if self.tokens_before else 0.0
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """What `headroom.compress_text` returns.
+
+    Attributes:
+        text: the compressed content (the original when nothing was worth doing).
+        refs: refs named by markers in ``text``; `headroom.retrieve` brings the originals back.
+        tokens_before: tokens of the content as given.
+        tokens_after: tokens of ``text``.
+        block: the pipeline's report on the content (type detected, compressor, status, time).
+    """
+
+    text: str
+    refs: list[str]
+    tokens_before: int
+    tokens_after: int
+    block: BlockReport | None = None
+
+    @property
+    def tokens_saved(self) -> int:
+        """``tokens_before - tokens_after``."""
+        return self.tokens_before - self.tokens_after
+
+    @property
+    def compression_ratio(self) -> float:
+        """The fraction of tokens saved."""
+        return self.tokens_saved / self.tokens_before if self.tokens_before else 0.0

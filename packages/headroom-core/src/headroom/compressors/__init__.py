@@ -6,6 +6,7 @@ from headroom.compressors._base import (
     Detection,
     TaskContext,
 )
+from headroom.compressors.diff import DiffCompressor
 from headroom.compressors.lines import LineCompressor
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
@@ -14,6 +15,7 @@ __all__ = [
     "Compressor",
     "ContentType",
     "Detection",
+    "DiffCompressor",
     "LineCompressor",
     "LogCompressor",
     "SearchCompressor",

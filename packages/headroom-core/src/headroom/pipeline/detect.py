@@ -1,65 +1,219 @@
 """Content-type detection: what a block is (JSON, diff, search results, HTML, log, code, text).
 
-Detection looks at a bounded sample (the first 64 KiB and 400 lines), so it costs the same for a
-1 KB block and a 50 MB one.
+`detect` classifies a whole block; `split_sections` cuts mixed content (an HTTP header block before
+a JSON body, a shell transcript, a harness's ``<output>`` wrapper) into sections that are each
+classified on their own.
+
+Detection looks at bounded samples only (the first 64 KiB / 400 lines, plus small samples from
+the middle and the end of a long block), so a 50 MB block is classified in about the time a 64 KiB
+one is. Decisions rest on the share of lines that carry evidence for a type, never on a single
+substring: a tag in prose, a marker-like string inside data, or one JSON line in a log does not
+change a block's type.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 from headroom.compressors import ContentType, Detection
-
-SAMPLE_CHARS = 65536
-SAMPLE_LINES = 400
-
-_DIFF = re.compile(r"^(?:diff --git |--- \S.*\n\+\+\+ \S|@@ -\d+(?:,\d+)? \+\d+)", re.MULTILINE)
-_SEARCH_LINE = re.compile(r"^[^\s:]{1,300}[:-]\d+[:-]")
-_HTML = re.compile(r"<!doctype html|<html[\s>]|<body[\s>]|<div[\s>]|<head[\s>]", re.IGNORECASE)
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?>")
-_LOG_LINE = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}|\b(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|TRACE)\b"
-    r"|^\[\s*\d+\.\d+\]|^(?:PASSED|FAILED|ok|FAIL)\b|^\s*at [\w.$]+\("
+from headroom.pipeline._detect_language import language_evidence
+from headroom.pipeline._detect_lines import (
+    SAMPLE_CHARS,
+    diff_evidence,
+    markup_evidence,
+    nonblank,
+    sample_lines,
+    search_share,
+    strip_numbering,
+    wrapper_span,
 )
-_CODE_LINE = re.compile(
-    r"^\s*(?:def |class |import |from \S+ import |function |func |package |#include|public |private |"
-    r"protected |static |const |let |var |fn |impl |struct |interface |type |export |return\b|if \(|for \()"
+from headroom.pipeline._detect_prose import code_share, config_share, log_share, prose_share
+from headroom.pipeline._detect_sections import section_bounds
+
+__all__ = ["Evidence", "Section", "detect", "evidence", "split_sections"]
+
+FULL_PARSE_CHARS = 1 << 20  # JSON up to this size is parsed outright; larger is checked by sampling
+_JSON_TOKENS = re.compile(
+    r"(?:\s*(?:[\[\]{}:,]|\"(?:[^\"\\\n]|\\.)*\"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null))*\s*"
 )
 
 
-def _looks_json(text: str) -> bool:
-    s = text.strip()
-    if not s or s[0] not in "[{":
-        return False
-    try:
-        json.loads(s)
-    except (ValueError, RecursionError):
-        return False
-    return True
+@dataclass(frozen=True)
+class Evidence:
+    """What detection measured on a block's sample (shares are of non-blank sample lines)."""
+
+    lines: int
+    diff_hunks: int
+    diff: float
+    markup_start: bool
+    tags: float
+    closing_tags: int
+    search: float
+    log: float
+    code: float
+    prose: float
+    language: str | None
 
 
-def _share(lines: list[str], pattern: re.Pattern[str]) -> float:
-    nonblank = [ln for ln in lines if ln.strip()]
-    if not nonblank:
-        return 0.0
-    return sum(1 for ln in nonblank if pattern.search(ln)) / len(nonblank)
+class Section(NamedTuple):
+    """One section of a block: ``text[start:end]`` (character offsets) and its own detection."""
+
+    start: int
+    end: int
+    detection: Detection
+
+
+def looks_json(text: str) -> bool:
+    """Whether ``text`` is a JSON document or JSON Lines (possibly cut off at the end)."""
+    head = text[:SAMPLE_CHARS].lstrip("\ufeff \t\r\n")
+    if not head or head[0] not in "[{":
+        return False
+    if len(text) <= FULL_PARSE_CHARS:
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return True
+    m = _JSON_TOKENS.match(head)
+    end = m.end() if m else 0
+    if end == len(head):
+        return True
+    # A sample (or a truncated tool output) may stop inside a string or a number.
+    return len(head) - end <= 256 and (len(text) > SAMPLE_CHARS or end > 0.9 * len(head))
+
+
+class _Sample:
+    """A block's sample, measured lazily: detection stops at the first decisive measure."""
+
+    def __init__(self, text: str) -> None:
+        lines = sample_lines(text)
+        first, end = wrapper_span(lines)
+        self.lines = lines[first:end]
+        self.body = nonblank(self.lines)
+
+    @cached_property
+    def diff(self) -> tuple[int, float]:
+        return diff_evidence(self.lines)
+
+    @cached_property
+    def markup(self) -> tuple[bool, float, int]:
+        return markup_evidence("\n".join(self.lines))
+
+    @cached_property
+    def plain(self) -> list[str]:
+        return strip_numbering(self.body)
+
+    @cached_property
+    def search(self) -> float:
+        return search_share(self.lines)
+
+    @cached_property
+    def log(self) -> float:
+        return log_share(self.plain)
+
+    @cached_property
+    def code(self) -> float:
+        return code_share(self.plain)
+
+    @cached_property
+    def prose(self) -> float:
+        return prose_share(self.plain)
+
+    @cached_property
+    def config(self) -> float:
+        return config_share(self.plain)
+
+    @cached_property
+    def language_evidence(self) -> tuple[str | None, float]:
+        return language_evidence(self.plain)
+
+    @property
+    def language(self) -> str | None:
+        return self.language_evidence[0]
+
+
+def evidence(text: str) -> Evidence:
+    """Measure ``text``'s sample for every content type (exposed for benchmarks and debugging)."""
+    s = _Sample(text)
+    return Evidence(
+        lines=len(s.body),
+        diff_hunks=s.diff[0],
+        diff=s.diff[1],
+        markup_start=s.markup[0],
+        tags=s.markup[1],
+        closing_tags=s.markup[2],
+        search=s.search,
+        log=s.log,
+        code=s.code,
+        prose=s.prose,
+        language=s.language,
+    )
 
 
 def detect(text: str) -> Detection:
-    """Classify ``text`` (JSON, diff, search results, HTML, log, code, or plain text)."""
-    if _looks_json(text):
+    """Classify ``text`` as JSON, diff, HTML, search results, log, code (with language), or text."""
+    if looks_json(text):
         return Detection(ContentType.JSON)
-    sample = text[:SAMPLE_CHARS]
-    lines = sample.split("\n", SAMPLE_LINES)[:SAMPLE_LINES]
-    if _DIFF.search(sample):
+    s = _Sample(text)
+    if not s.body:
+        return Detection(ContentType.TEXT)
+    hunks, diff = s.diff
+    if hunks and diff >= 0.6:
         return Detection(ContentType.DIFF)
-    if _share(lines, _SEARCH_LINE) >= 0.6:
-        return Detection(ContentType.SEARCH)
-    if _HTML.search(sample[:4096]) or len(_TAG.findall(sample)) > max(20, len(lines)):
+    if _is_markup(s):
         return Detection(ContentType.HTML)
-    if _share(lines, _LOG_LINE) >= 0.3:
+    if s.search >= 0.6:
+        return Detection(ContentType.SEARCH)
+    return _log_code_or_text(s)
+
+
+def _is_markup(s: _Sample) -> bool:
+    start, tags, closing = s.markup
+    if start:
+        return tags >= 0.05 or closing >= 3
+    return tags >= 0.3 and closing >= 3 and s.code < 0.5
+
+
+def _log_code_or_text(s: _Sample) -> Detection:
+    if s.log >= 0.4 and s.log >= s.code:
         return Detection(ContentType.LOG)
-    if _share(lines, _CODE_LINE) >= 0.15:
-        return Detection(ContentType.CODE)
+    if s.code >= 0.3 and s.code >= s.prose and (s.code >= 0.5 or s.language):
+        return Detection(ContentType.CODE, s.language)
+    if s.config >= 0.8 and s.prose < 0.3 and len(s.body) >= 4:
+        return Detection(ContentType.CODE, "yaml")
+    if s.prose < 0.3 and s.log < 0.3 and s.language and s.language_evidence[1] >= 1.0:
+        return Detection(ContentType.CODE, s.language)  # SQL, Dockerfiles: few generic code marks
+    if s.log >= 0.3 and s.log >= s.prose:
+        return Detection(ContentType.LOG)
     return Detection(ContentType.TEXT)
+
+
+def split_sections(text: str) -> list[Section]:
+    """Cut mixed content into sections, each with its own detection.
+
+    A block of one kind is one section. Mixed content — headers before a JSON body, a shell
+    transcript of several commands, a harness's ``<output>`` wrapper around a tool's output — is cut
+    where the kind changes; adjacent sections of the same type are merged. The sections cover
+    ``text`` exactly, in order.
+    """
+    whole = detect(text)
+    if whole.type in (ContentType.JSON, ContentType.DIFF, ContentType.HTML):
+        return [Section(0, len(text), whole)]
+    bounds = section_bounds(text, looks_json)
+    if len(bounds) <= 1:
+        return [Section(0, len(text), whole)]
+    sections: list[Section] = []
+    for start, end in bounds:
+        d = detect(text[start:end])
+        if sections and sections[-1].detection == d:
+            sections[-1] = Section(sections[-1].start, end, d)
+        else:
+            sections.append(Section(start, end, d))
+    if len(sections) == 1:
+        return [Section(0, len(text), whole)]
+    return sections

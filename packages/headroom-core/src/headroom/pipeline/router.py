@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from headroom.compressors import Compressor, ContentType, Detection, LineCompressor
+from headroom.compressors.diff import DiffCompressor
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
-from headroom.pipeline.detect import detect
+from headroom.pipeline._sectioned import SectionedCompressor
+from headroom.pipeline.detect import split_sections
 
 
 def _default_compressors() -> dict[ContentType, Compressor]:
@@ -17,7 +19,7 @@ def _default_compressors() -> dict[ContentType, Compressor]:
         # JSON has no compressor yet: a line-based cut would break its syntax, so it passes through.
         ContentType.LOG: LogCompressor(),
         ContentType.SEARCH: SearchCompressor(),
-        ContentType.DIFF: lines,
+        ContentType.DIFF: DiffCompressor(),
         ContentType.CODE: lines,
         ContentType.HTML: lines,
         ContentType.TEXT: lines,
@@ -31,6 +33,15 @@ class ContentRouter:
     compressors: Mapping[ContentType, Compressor] = field(default_factory=_default_compressors)
 
     def route(self, text: str) -> tuple[Detection, Compressor | None]:
-        """The detection for ``text`` and its compressor (None: the type passes through)."""
-        detection = detect(text)
-        return detection, self.compressors.get(detection.type)
+        """The detection for ``text`` and its compressor (None: the type passes through).
+
+        Mixed content (see `split_sections`) gets a `SectionedCompressor` that compresses each
+        section with its own type's compressor; the detection reported is the largest section's.
+        """
+        sections = split_sections(text)
+        if len(sections) == 1:
+            detection = sections[0].detection
+            return detection, self.compressors.get(detection.type)
+        parts = tuple((s, self.compressors.get(s.detection.type)) for s in sections)
+        largest = max(sections, key=lambda s: s.end - s.start)
+        return largest.detection, SectionedCompressor(parts)
