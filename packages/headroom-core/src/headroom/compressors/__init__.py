@@ -6,12 +6,14 @@ from headroom.compressors._base import (
     Detection,
     TaskContext,
 )
+from headroom.compressors.code import CodeCompressor
 from headroom.compressors.diff import DiffCompressor
 from headroom.compressors.lines import LineCompressor
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
 
 __all__ = [
+    "CodeCompressor",
     "Compressor",
     "ContentType",
     "Detection",

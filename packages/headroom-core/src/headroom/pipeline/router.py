@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from headroom.compressors import Compressor, ContentType, Detection, LineCompressor
+from headroom.compressors.code import CodeCompressor
 from headroom.compressors.diff import DiffCompressor
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
@@ -20,7 +21,7 @@ def _default_compressors() -> dict[ContentType, Compressor]:
         ContentType.LOG: LogCompressor(),
         ContentType.SEARCH: SearchCompressor(),
         ContentType.DIFF: DiffCompressor(),
-        ContentType.CODE: lines,
+        ContentType.CODE: CodeCompressor(),
         ContentType.HTML: lines,
         ContentType.TEXT: lines,
     }
