@@ -177,6 +177,21 @@ def test_android_logcat_levels_are_read_from_their_column() -> None:
     assert all(lines[i] in kept for i in (111, 222, 333, 444))
 
 
+def test_http_server_errors_stand_out_in_an_access_log() -> None:
+    rng = random.Random(11)
+    lines = [
+        f"10.0.{i % 7}.{i % 251} - - [23/Nov/2026:10:{i // 60 % 60:02d}:{i % 60:02d} +0000] "
+        f'"GET /api/items/{rng.randrange(9999)} HTTP/1.1" {500 if i in (100, 420, 421) else 200} '
+        f'{rng.randrange(100, 9000)} "-" "curl/8.4.0"'
+        for i in range(800)
+    ]
+    text = "\n".join(lines)
+    out, _ = _compress(text, "any failing requests?")
+    kept = _kept(out)
+    assert all(lines[i] in kept for i in (100, 420, 421))
+    assert len(kept) < 40
+
+
 def test_compiler_errors_keep_their_source_excerpt() -> None:
     lines = [f"[{i * 100 // 300:3d}%] Building C object src/CMakeFiles/core.dir/mod_{i}.c.o" for i in range(300)]
     excerpt = [

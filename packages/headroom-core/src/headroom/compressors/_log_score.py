@@ -20,8 +20,6 @@ from collections import Counter
 
 from headroom.compressors._log_templates import Templates, spread_order
 
-_WORD = re.compile(r"[a-z_][a-z0-9_]*|\d+(?:\.\d+)?")
-_MANY_TERMS = 16
 _RECORD_DETAIL_LINES = 40  # details beyond this many lines of one record are valued on their own
 _REPEAT_DETAIL = 0.2  # worth of a repeated record's details, relative to their own value
 
@@ -42,8 +40,7 @@ def relevance(text: str, terms: frozenset[str]) -> list[float]:
     """
     n = text.count("\n") + 1
     low = text.lower()
-    if len(terms) > _MANY_TERMS:  # a long query: only the terms the log holds make the pattern
-        terms = terms.intersection(_WORD.findall(low))
+    terms = frozenset(t for t in terms if t in low)  # only terms the log holds make the pattern
     if not terms:
         return [0.0] * n
     alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))

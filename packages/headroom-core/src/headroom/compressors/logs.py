@@ -50,14 +50,14 @@ class LogCompressor:
     """
 
     name: str = "logs"
-    keep_ratio: float = 0.2
+    keep_ratio: float = 0.22
     min_lines: int = 30
     head: int = 3
     tail: int = 3
     failure_instances: int = 10
     gap_chars: int = 120
-    alert_share: float = 0.6
-    big_gap: int = 16
+    alert_share: float = 0.85
+    big_gap: int = 24
     min_value: float = 0.5
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
