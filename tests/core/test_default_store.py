@@ -117,9 +117,21 @@ def test_public_names() -> None:
         "Store",
         "StoreError",
         "default_store",
+        "open_store",
         "set_default_store",
     ]
-    assert sorted(headroom.testing.__all__) == ["FakeClock", "StoreConformance"]
+    assert {"FakeClock", "StoreConformance"} <= set(headroom.testing.__all__)
     for module in (headroom.store, headroom.testing):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name} is listed but missing"
+
+
+def test_open_store_by_url(tmp_path: Path) -> None:
+    from headroom.store import MemoryStore, SQLiteStore, open_store
+
+    assert isinstance(open_store("memory://"), MemoryStore)
+    sqlite = open_store(f"sqlite:///{tmp_path}/a.sqlite3", ttl_seconds=60)
+    assert isinstance(sqlite, SQLiteStore) and sqlite.ttl_seconds == 60
+    assert isinstance(open_store(str(tmp_path / "b.sqlite3")), SQLiteStore)
+    with pytest.raises(ValueError, match="unsupported store URL"):
+        open_store("ftp://example")

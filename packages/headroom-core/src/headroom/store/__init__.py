@@ -35,6 +35,7 @@ __all__ = [
     "Store",
     "StoreError",
     "default_store",
+    "open_store",
     "set_default_store",
 ]
 
@@ -98,3 +99,32 @@ def _ttl_from_env() -> float:
     if not ttl > 0:
         raise StoreError(f"{TTL_ENV} must be a positive number of seconds, got {raw!r}")
     return ttl
+
+
+def open_store(url: str, *, ttl_seconds: float | None = None) -> Store:
+    """Open a store from a URL.
+
+    Args:
+        url: ``memory://``; ``sqlite:///absolute/path.sqlite3`` or a plain file path; or
+            ``redis://host:port/db`` (``rediss://`` for TLS), which needs ``headroom-core[redis]``.
+        ttl_seconds: idle time before entries expire; the backend's default when None.
+
+    Raises:
+        ValueError: an unsupported URL scheme.
+        ImportError: a Redis URL without the redis extra installed.
+    """
+    ttl = DEFAULT_TTL_SECONDS if ttl_seconds is None else ttl_seconds
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return SQLiteStore(Path(url).expanduser(), ttl_seconds=ttl)
+    if scheme == "memory":
+        return MemoryStore(ttl_seconds=ttl)
+    if scheme == "sqlite":
+        return SQLiteStore(Path(rest).expanduser(), ttl_seconds=ttl)
+    if scheme in ("redis", "rediss", "unix"):
+        try:
+            from headroom.store.redis import RedisStore
+        except ImportError as e:
+            raise ImportError(f'a {scheme}:// store needs redis-py: pip install "headroom-core[redis]" ({e})') from e
+        return RedisStore(url, ttl_seconds=ttl)
+    raise ValueError(f"unsupported store URL {url!r}: use memory://, sqlite:///path or redis://host:port/db")
