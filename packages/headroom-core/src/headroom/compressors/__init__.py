@@ -8,6 +8,7 @@ from headroom.compressors._base import (
 )
 from headroom.compressors.code import CodeCompressor
 from headroom.compressors.diff import DiffCompressor
+from headroom.compressors.json_crusher import SmartCrusher
 from headroom.compressors.lines import LineCompressor
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
@@ -21,5 +22,6 @@ __all__ = [
     "LineCompressor",
     "LogCompressor",
     "SearchCompressor",
+    "SmartCrusher",
     "TaskContext",
 ]

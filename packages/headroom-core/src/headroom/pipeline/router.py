@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from headroom.compressors import Compressor, ContentType, Detection, LineCompressor
 from headroom.compressors.code import CodeCompressor
 from headroom.compressors.diff import DiffCompressor
+from headroom.compressors.json_crusher import SmartCrusher
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
 from headroom.pipeline._sectioned import SectionedCompressor
@@ -17,7 +18,7 @@ from headroom.pipeline.detect import split_sections
 def _default_compressors() -> dict[ContentType, Compressor]:
     lines = LineCompressor()
     return {
-        # JSON has no compressor yet: a line-based cut would break its syntax, so it passes through.
+        ContentType.JSON: SmartCrusher(),
         ContentType.LOG: LogCompressor(),
         ContentType.SEARCH: SearchCompressor(),
         ContentType.DIFF: DiffCompressor(),

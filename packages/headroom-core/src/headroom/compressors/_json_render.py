@@ -1,0 +1,112 @@
+"""Writing JSON back out: compact values, one row per line, and the lossless table form.
+
+The table form of an array of objects that all have the same keys is
+``{"columns": [k1, k2, ...], "rows": [[v1, v2, ...], ...]}``: every value kept, each key written once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Stands where the marker goes until the marker's summary is known; never occurs in parsed data
+# (a parsed string holding it would be caught by `has_sentinel` before any output is written).
+SENTINEL = "\u0000headroom-marker\u0000"
+MARKER_KEY = "_headroom"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON; raises ValueError for NaN or infinite numbers (they are not JSON)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class Sizer:
+    """The compact-JSON length of values, memoised per container (valid while the values live)."""
+
+    def __init__(self) -> None:
+        # Each entry holds its value too: an id is only unique while its object lives.
+        self._memo: dict[int, tuple[Any, int]] = {}
+
+    def size(self, value: Any) -> int:
+        """Approximate length of ``dumps(value)`` (string escapes are not counted)."""
+        if isinstance(value, str):
+            return len(value) + 2
+        if value is None or isinstance(value, bool):
+            return 5 if value is False else 4
+        if isinstance(value, (int, float)):
+            return len(str(value))
+        key = id(value)
+        known = self._memo.get(key)
+        if known is not None:
+            return known[1]
+        if isinstance(value, dict):
+            n = 1 + sum(len(str(k)) + 4 + self.size(v) for k, v in value.items())
+        elif isinstance(value, list):
+            n = 1 + sum(1 + self.size(v) for v in value)
+        else:
+            n = len(str(value))
+        n = max(n, 2)
+        self._memo[key] = (value, n)
+        return n
+
+
+def max_depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than ``limit`` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            return True
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values() if isinstance(x, (dict, list)))
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
+    return False
+
+
+def _table(items: list[Any], sizer: Sizer, gain: float) -> dict[str, Any] | None:
+    note = items[0] if items and items[0] == SENTINEL else None
+    rows = items[1:] if note is not None else items
+    if len(rows) < 3 or not all(isinstance(r, dict) for r in rows):
+        return None
+    columns = list(rows[0])
+    keyset = set(columns)
+    if len(columns) < 2 or any(len(r) != len(columns) or set(r) != keyset for r in rows):
+        return None
+    saved = (len(rows) - 1) * sum(len(str(k)) + 4 for k in columns) - 24
+    if saved < gain * sum(sizer.size(r) for r in rows):
+        return None
+    table: dict[str, Any] = {MARKER_KEY: note} if note is not None else {}
+    table["columns"] = columns
+    table["rows"] = [[r[k] for k in columns] for r in rows]
+    return table
+
+
+def tabularize(value: Any, sizer: Sizer, gain: float = 0.2) -> Any:
+    """``value`` with every array of same-keyed objects in table form where that saves ``gain``."""
+    if isinstance(value, dict):
+        return {k: tabularize(v, sizer, gain) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [tabularize(v, sizer, gain) for v in value]
+        return _table(items, sizer, gain) or items
+    return value
+
+
+def _is_rows(value: Any) -> bool:
+    return isinstance(value, list) and len(value) > 1 and any(isinstance(x, (dict, list)) for x in value)
+
+
+def _has_rows(value: Any, depth: int) -> bool:
+    if _is_rows(value):
+        return True
+    return isinstance(value, dict) and depth < 3 and any(_has_rows(v, depth + 1) for v in value.values())
+
+
+def render(value: Any, depth: int = 0) -> str:
+    """JSON text with each element of a row array on its own line, everything else compact."""
+    if _is_rows(value):
+        return "[\n" + ",\n".join(dumps(x) for x in value) + "\n]"
+    if isinstance(value, dict) and depth < 3 and _has_rows(value, depth):
+        body = ",\n".join(f"{dumps(str(k))}:{render(v, depth + 1)}" for k, v in value.items())
+        return "{\n" + body + "\n}"
+    return dumps(value)
