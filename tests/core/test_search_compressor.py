@@ -10,6 +10,7 @@ import sys
 from headroom import MemoryStore, compress, retrieve
 from headroom.compressors import ContentType, Detection, SearchCompressor, TaskContext
 from headroom.compressors._search_parse import parse, searched_names
+from headroom.compressors.search import _is_definition, _name_re
 from headroom.markers import parse_markers
 from headroom.refs import make_ref
 from headroom.store import Entry
@@ -96,6 +97,24 @@ def test_definitions_in_many_languages_rank_first() -> None:
     assert len(kept) < 25
 
 
+def test_usages_are_not_taken_for_definitions() -> None:
+    name = _name_re(["JsonWriter"])
+    assert _is_definition("public class JsonWriter implements Closeable, Flushable {", name)
+    assert _is_definition("  public JsonWriter(Writer out) {", name)
+    for usage in (
+        "  private final JsonWriter writer;",
+        "  static JsonWriter newWriter() throws IOException {",
+        "    JsonWriter w = new JsonWriter(out);",
+        " * <p>Each {@code JsonWriter} may be used to write a single JSON stream.",
+        "import com.google.gson.stream.JsonWriter;",
+    ):
+        assert not _is_definition(usage, name), usage
+    fmt = _name_re(["format"])
+    assert _is_definition("    let format = FormatBuilder::new()", fmt)
+    assert _is_definition("    pub(crate) fn format(&self) -> &HyperlinkFormat {", fmt)
+    assert not _is_definition('        let msg = format!("{}: {}", path.display(), err);', fmt)
+
+
 def test_ripgrep_heading_output_keeps_file_headers_with_their_lines() -> None:
     blocks = []
     for f in range(8):
@@ -130,6 +149,33 @@ def test_context_lines_are_parsed_with_their_file() -> None:
         ("sep", "src/a-1/util.py"),
         ("match", "src/b.py"),
     ]
+
+
+def test_context_asked_for_comes_with_its_match() -> None:
+    groups = []
+    for f in range(30):
+        path = f"src/mod{f}.py"
+        if f == 17:
+            groups.append(
+                "\n".join(
+                    [
+                        f"{path}:40:class Swallow(models.Model):",
+                        f"{path}-41-    origin = models.CharField(max_length=255)",
+                        f"{path}-42-    load = models.FloatField()",
+                        f"{path}-43-    speed = models.FloatField()",
+                    ]
+                )
+            )
+        else:
+            groups.append(
+                "\n".join([f"{path}:{10 + f}:    s = Swallow(origin='x{f}')", f"{path}-{11 + f}-    s.save()"])
+            )
+    text = "\n--\n".join(groups)
+    out, _ = _compress(text, "show me class Swallow", 'grep -rn -A 3 "class Swallow" src')
+    kept = _kept(out)
+    assert "src/mod17.py:40:class Swallow(models.Model):" in kept
+    assert "src/mod17.py-43-    speed = models.FloatField()" in kept
+    assert len(kept) < 30
 
 
 def test_the_searched_name_comes_from_the_command_or_the_query() -> None:

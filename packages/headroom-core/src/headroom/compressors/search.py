@@ -36,13 +36,15 @@ _VENDOR_PATH = re.compile(
 _DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc|html?)$|(?:^|/)docs?/|(?:^|/)(?:CHANGE|HISTORY|NEWS|README)", re.I)
 _DEF_KEYWORDS = (
     r"def|class|func|function|fn|struct|enum|trait|interface|@interface|type|module|mod|impl|namespace|record"
-    r"|object|typedef|union|protocol|extension|macro_rules!|let|var|val|const|static|define"
+    r"|object|typedef|union|protocol|extension|macro_rules!|define"
 )
 # A definition is judged around each occurrence of the name: what precedes it, what follows it.
-_KEYWORD_BEFORE = re.compile(rf"(?<![\w$])(?:{_DEF_KEYWORDS})\s+(?:mut\s+|\*\s*)?\Z")  # def NAME, let mut NAME
+_KEYWORD_BEFORE = re.compile(rf"(?<![\w$])(?:{_DEF_KEYWORDS})\s+(?:\*\s*)?\Z")  # def NAME, class NAME
+_BINDING_BEFORE = re.compile(r"(?<![\w$])(?:let|var|val|const|static)\s+(?:mut\s+)?\Z")  # let mut NAME
+_BINDING_AFTER = re.compile(r"\s*(?:[:=;,(<]|$)|\s+[\w.*\[\]]+\s*(?:=|$)")  # ... = / : T / Go's "var NAME T"
 _GO_METHOD_BEFORE = re.compile(r"\bfunc\s*\([^)]*\)\s*\Z")  # func (c *Command) NAME(
 _MODIFIER_BEFORE = re.compile(  # Java/C#/Kotlin methods and constructors: public Foo NAME(
-    r"\b(?:public|private|protected|internal|override|virtual|abstract|final)\s+(?:[\w<>\[\],.?]+\s+)*\Z"
+    r"\b(?:public|private|protected|internal|override|virtual|abstract|final|static)\s+(?:[\w<>\[\],.?]+\s+)*\Z"
 )
 _MODIFIER_AFTER = re.compile(r"\s*[(<]")
 _LINE_START_BEFORE = re.compile(r"\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:static\s+)?(?:[gs]et\s+)?\Z")
@@ -63,6 +65,8 @@ def _is_definition(text: str, name: re.Pattern[str]) -> bool:
         start = m.start()
         before = text[max(0, start - _WINDOW) : start]
         if _KEYWORD_BEFORE.search(before) or _GO_METHOD_BEFORE.search(before):
+            return True
+        if _BINDING_BEFORE.search(before) and _BINDING_AFTER.match(text, m.end()):
             return True
         if _MODIFIER_BEFORE.search(before) and _MODIFIER_AFTER.match(text, m.end()):
             return True
@@ -85,6 +89,8 @@ class SearchCompressor:
         max_definitions: one definition line per file is always kept, for at most this many files.
         list_files: a marker for files left out whole names at most this many of them, with their
             match counts; a longer run of such files gets several markers.
+        context_lines: context lines (``-A``/``-B``/``-C``) kept on each side of a kept match, at
+            most; they were asked for, so they come with their match.
         gap_chars: omitted lines of one file (or a run of files) shorter than this are kept verbatim,
             as a marker would cost more.
     """
@@ -96,6 +102,7 @@ class SearchCompressor:
     max_definitions: int = 40
     list_files: int = 16
     gap_chars: int = 100
+    context_lines: int = 10
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """Compressed search output with per-file markers, or None when it is short."""
@@ -129,6 +136,7 @@ class SearchCompressor:
         defs = [i for i in ranked if scores[i] >= _DEFINITION / 2]
         used = _fill(keep, defs, lines, hits, self.definition_ratio * size, marker_chars=0)
         _fill(keep, ranked, lines, hits, self.keep_ratio * size + used, marker_chars=_MARKER_CHARS)
+        keep.update(_context_of(hits, keep, self.context_lines))
         keep.update(_headers_of(hits, keep))
         return _fill_small_gaps(lines, hits, keep, self.gap_chars)
 
@@ -177,6 +185,22 @@ def _path_score(path: str, names: list[str]) -> float:
     else:
         score += 0.5
     return score
+
+
+def _context_of(hits: list[Hit], keep: set[int], limit: int) -> set[int]:
+    """The context lines next to each kept match (up to ``limit`` on each side)."""
+    out: set[int] = set()
+    for i in sorted(keep):
+        if hits[i].kind != "match":
+            continue
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(hits) and abs(j - i) <= limit and hits[j].kind == "context":
+                if hits[j].path != hits[i].path:
+                    break
+                out.add(j)
+                j += step
+    return out
 
 
 def _headers_of(hits: list[Hit], keep: set[int]) -> set[int]:
