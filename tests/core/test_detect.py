@@ -9,9 +9,11 @@ import re
 import headroom
 import pytest
 from headroom import MemoryStore
-from headroom.compressors import ContentType, LineCompressor
+from headroom.compressors import ContentType, LineCompressor, TaskContext
 from headroom.pipeline.detect import detect, split_sections
 from headroom.pipeline.router import ContentRouter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .detect_samples import (
     APP_LOG,
@@ -246,7 +248,7 @@ def test_router_compresses_each_section_and_markers_point_into_the_whole_block()
     assert detection.type is ContentType.LOG
     assert compressor is not None and compressor.name == "sections"
     ref = "0123456789abcdef"
-    out = compressor.compress(text, ref=ref, task=headroom.compressors.TaskContext(), detection=detection)
+    out = compressor.compress(text, ref=ref, task=TaskContext(), detection=detection)
     assert out is not None and out.startswith("HTTP/1.1 200 OK\nContent-Type: text/plain\n")
     original = text.split("\n")
     markers = re.findall(r"lines=(\d+)-(\d+)\]", out)
@@ -297,3 +299,42 @@ def test_more_formats(name: str) -> None:
     detection = detect(MORE[name])
     assert detection.type.value == kind
     assert detection.language == language
+
+
+_PIECES = [
+    "<returncode>0</returncode>\n<output>\n",
+    "</output>\n",
+    "$ make test\n",
+    "HTTP/1.1 200 OK\nContent-Type: application/json\n\n",
+    json.dumps(ROWS[:40], indent=2) + "\n",
+    APP_LOG + "\n",
+    PYTEST_LOG,
+    GREP_RN + "\n",
+    CODE["python"],
+    PROSE,
+    GIT_LOG_P,
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pieces=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6),
+    noise=st.text(max_size=200),
+)
+def test_property_sections_cover_any_block_and_markers_point_into_it(pieces: list[str], noise: str) -> None:
+    text = noise.join(pieces)
+    sections = split_sections(text)
+    assert sections[0].start == 0 and sections[-1].end == len(text)
+    assert all(a.end == b.start for a, b in itertools.pairwise(sections))
+    router = ContentRouter(compressors={t: LineCompressor(min_lines=10) for t in ContentType})
+    detection, compressor = router.route(text)
+    assert compressor is not None
+    out = compressor.compress(text, ref="0123456789abcdef", task=TaskContext(), detection=detection)
+    if out is None:
+        return
+    original = text.split("\n")
+    rebuilt: list[str] = []
+    for line in out.split("\n"):
+        m = re.fullmatch(r"\[headroom: .*; headroom_retrieve ref=0123456789abcdef lines=(\d+)-(\d+)\]", line)
+        rebuilt.extend(original[int(m[1]) - 1 : int(m[2])] if m else [line])
+    assert rebuilt == original

@@ -14,6 +14,8 @@ from headroom import MemoryStore
 from headroom.compressors import ContentType, Detection, DiffCompressor, TaskContext
 from headroom.compressors._diff_parse import parse_diff
 from headroom.markers import MARKER_RE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 REF = "0123456789abcdef"
 DIFF = Detection(ContentType.DIFF)
@@ -82,9 +84,9 @@ BIG_COMMIT = commit(
 )
 
 
-def run(text: str, query: str = "", **args: object) -> str | None:
-    task = TaskContext(query=query, tool_name="bash", tool_args=args or {"command": "git show --stat -p HEAD"})
-    return DiffCompressor().compress(text, ref=REF, task=task, detection=DIFF)
+def run(text: str, query: str = "", compressor: DiffCompressor | None = None) -> str | None:
+    task = TaskContext(query=query, tool_name="bash", tool_args={"command": "git show --stat -p HEAD"})
+    return (compressor or DiffCompressor()).compress(text, ref=REF, task=task, detection=DIFF)
 
 
 def reconstruct(out: str, original: str) -> list[str]:
@@ -312,3 +314,64 @@ def test_compress_stores_the_original_and_markers_redeem_it(store: MemoryStore) 
             got = headroom.retrieve(refs[0], lines=f"{m['start']}-{m['end']}", store=store)
             assert got == "\n".join(source[int(m["start"]) - 1 : int(m["end"])])
     assert all(line in out.split("\n") for line in changed_lines(BIG_COMMIT, "src/shop/payments.py"))
+
+
+_LINE = st.one_of(
+    st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=60),
+    st.builds("    value_{} = compute({}, retries={})".format, st.integers(0, 99), st.integers(), st.integers(0, 9)),
+    st.sampled_from(["--- a/fake", "+++ b/fake", "@@ -1 +1 @@", "diff --git a/x b/x", "index 1..2", "\\ No newline"]),
+)
+
+
+@st.composite
+def diffs(draw: st.DrawFn) -> str:
+    files = []
+    for k in range(draw(st.integers(1, 4))):
+        old = draw(st.lists(_LINE, min_size=1, max_size=150))
+        new = list(old)
+        for _ in range(draw(st.integers(1, 6))):
+            i = draw(st.integers(0, len(new)))
+            if draw(st.booleans()) and i < len(new):
+                del new[i]
+            else:
+                new.insert(i, draw(_LINE))
+        name = draw(st.sampled_from(["src/app.py", "package-lock.json", "docs/guide.md", "vendor/lib.go"]))
+        files.append(file_diff(f"{k}/{name}", old, new, context=draw(st.integers(0, 12))))
+    return commit(files)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=diffs(), query=st.sampled_from(["", "what changed in 0/src/app.py?", "review `main`"]))
+def test_property_every_original_line_comes_back(text: str, query: str) -> None:
+    # min_saving=0 and a low threshold for omitting runs, so that every drawn diff is trimmed
+    out = run(text, query, DiffCompressor(min_saving=0.0, min_omit_chars=0, large_diff=20))
+    if out is None:
+        return  # the markers would have cost more than the lines they replace
+    assert without_index_lines(reconstruct(out, text)) == without_index_lines(text)
+    kept = set(out.split("\n"))
+    for f in parse_diff(text.split("\n")):
+        if f"{f.path}:" not in out:  # not collapsed: every changed line is there
+            assert all(line in kept for line in changed_lines(text, f.path))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=diffs())
+def test_property_compress_then_retrieve_gives_back_every_line(text: str) -> None:
+    store = MemoryStore()
+    messages = [
+        {"role": "user", "content": "Review this commit"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "bash", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": text},
+    ]
+    out = headroom.compress(messages, model="gpt-4o", store=store).messages[-1]["content"]
+    source = text.split("\n")
+    for ref in headroom.find_refs(out):
+        assert headroom.retrieve(ref, store=store) == text
+    for m in MARKER_RE.finditer(out):
+        if m["start"]:
+            got = headroom.retrieve(m["ref"], lines=f"{m['start']}-{m['end']}", store=store)
+            assert got == "\n".join(source[int(m["start"]) - 1 : int(m["end"])])
