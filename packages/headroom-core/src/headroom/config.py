@@ -29,6 +29,8 @@ class CompressOptions:
             request's ``max_tokens``/``max_output_tokens`` when it has one).
         volatile: ``"report"`` volatile values (timestamps, UUIDs, ...) in the system prompt and
             tools; ``"move"`` also moves the system-prompt lines holding them to the end of the prompt.
+        dedupe: a block repeating one earlier in the conversation (a file read twice, a re-run) becomes
+            a marker naming the earlier one, plus a diff of what changed.
     """
 
     min_tokens: int = 250
@@ -41,6 +43,7 @@ class CompressOptions:
     context_limit: int | None = None
     output_reserve: int = 4096
     volatile: Literal["report", "move"] = "report"
+    dedupe: bool = True
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> CompressOptions:

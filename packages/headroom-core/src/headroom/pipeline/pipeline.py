@@ -17,6 +17,7 @@ from headroom.pipeline import cache_aligner
 from headroom.pipeline._memo import Memo
 from headroom.pipeline.context import SlotContext, slot_contexts
 from headroom.pipeline.context_fitter import ContextFitter, FitReport
+from headroom.pipeline.dedupe import Deduper
 from headroom.pipeline.router import ContentRouter
 from headroom.refs import make_ref
 from headroom.result import BlockReport, BlockStatus, CompressResult
@@ -27,6 +28,8 @@ log = logging.getLogger("headroom")
 
 _MEMO = Memo()
 _MEMO_MAX_CHARS = 1_000_000
+MIN_SAVING = 24
+"""Tokens a marker-bearing block must save once the retrieve tool is already in the request."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class _Run:
     tool_tokens: int
     keep_sent: bool
     reused: int = 0
+    deduper: Deduper = field(default_factory=Deduper)
+    tool_paid: bool = False  # an earlier block already carries a marker, so the tool is in the request
 
     def store(self) -> Store:
         """The request's store (opened on first use)."""
@@ -208,6 +213,9 @@ class Pipeline:
             status, info = self._gate(block, n, run.req.options)
         if status is None:
             status, info = self._compress(block, n, run)
+        run.tool_paid = run.tool_paid or bool(find_refs(block.new_text or slot.text))
+        label = f"output of {block.ctx.task.tool_name}" if block.ctx.task.tool_name else "earlier message"
+        run.deduper.add(slot.index, make_ref(slot.text), slot.text, label)
         block.report = BlockReport(
             index=slot.index,
             kind=slot.kind,
@@ -227,13 +235,16 @@ class Pipeline:
         return ("too_small", {}) if n < floor else (None, {})
 
     def _compress(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]]:
-        """Route, compress, check and store one block; sets ``block.new_text`` when it is replaced."""
+        """Route and compress one block (or spot it as a repeat); sets ``block.new_text`` when replaced."""
         text, task = block.slot.text, block.ctx.task
+        ref = make_ref(text)
+        repeat = run.deduper.render(ref, text) if run.req.options.dedupe else None
+        if repeat is not None:
+            return self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
         detection, compressor = self.router.route(text)
         info: dict[str, Any] = {"content_type": detection.type.value, "compressor": getattr(compressor, "name", None)}
         if compressor is None:
             return "unchanged", info
-        ref = make_ref(text)
         key = (compressor, ref, task.digest(), detection)
         try:
             hit, out = _MEMO.get(key)
@@ -246,21 +257,31 @@ class Pipeline:
             return "error", {**info, "error": f"{type(e).__name__}: {e}"}
         if out is None or out == text:
             return "unchanged", info
+        return self._accept(block, n, run, ref, out, detection.type.value, info)
+
+    @staticmethod
+    def _accept(
+        block: _Block, n: int, run: _Run, ref: str, out: str, kind: str, info: dict[str, Any]
+    ) -> tuple[BlockStatus, dict[str, Any]]:
+        """Keep ``out`` if it is worth it and its original is safely stored."""
+        text = block.slot.text
         m = run.tokenizer.count(out)
         named = set(find_refs(out)) - set(find_refs(text))
-        # A marker needs the retrieve tool: the block must save more than the tool definition costs.
-        if m >= n or (ref in named and n - m <= run.tool_tokens):
+        # The first marker brings the retrieve tool into the request, so that block must pay for its
+        # definition; later ones need only save something. Both depend on earlier blocks only.
+        if m >= n or (ref in named and n - m <= (MIN_SAVING if run.tool_paid else run.tool_tokens)):
             return "not_smaller", info
         if named - {ref}:
             return "error", {**info, "error": f"compressor named refs it did not store: {sorted(named - {ref})}"}
         try:  # the original goes to the store before any marker naming it leaves the pipeline
             if ref in named:
-                run.store().put(ref, Entry(text, kind=detection.type.value, meta={"compressor": compressor.name}))
+                run.store().put(ref, Entry(text, kind=kind, meta={"compressor": str(info.get("compressor"))}))
             run.record_sent(block, ref, out)
         except Exception as e:
             log.warning("headroom: could not store the original of a block: %r", e)
             return "error", {**info, "error": f"store: {type(e).__name__}: {e}"}
         block.new_text = out
+        run.tool_paid = run.tool_paid or ref in named
         return "compressed", {**info, "tokens_after": m, "ref": ref if ref in named else None}
 
 
