@@ -6,6 +6,7 @@ they are subclassed as ``Test...``.
 
 from __future__ import annotations
 
+from headroom.testing.fake_upstream import FakeToolCall, FakeUpstream, RecordedRequest, Reply
 from headroom.testing.store_conformance import FakeClock, StoreConformance
 
-__all__ = ["FakeClock", "StoreConformance"]
+__all__ = ["FakeClock", "FakeToolCall", "FakeUpstream", "RecordedRequest", "Reply", "StoreConformance"]
