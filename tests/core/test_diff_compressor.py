@@ -189,6 +189,28 @@ def test_a_symbol_in_the_task_points_at_the_file_that_touches_it() -> None:
     assert "docs/operator-guide.md: not named in the task" in out
 
 
+def test_a_huge_diff_without_focus_collapses_tests_then_the_largest_files_to_fit_its_budget() -> None:
+    old = [f"    value_{i} = compute({i})" for i in range(400)]
+    new = [ln + "  # checked" if i % 5 == 0 else ln for i, ln in enumerate(old)]
+    text = commit(
+        [
+            file_diff("src/shop/small.py", old[:40], new[:40]),
+            file_diff("src/shop/large.py", old, new),
+            file_diff("tests/test_large.py", old, new),
+        ]
+    )
+    out = run(text, "Review this commit", DiffCompressor(budget=200))
+    assert out is not None
+    assert "tests/test_large.py: test file, over the diff budget" in out
+    for path in ["src/shop/small.py", "src/shop/large.py"]:  # 16 + 160 changed lines fit the budget
+        assert all(line in out.split("\n") for line in changed_lines(text, path))
+    out = run(text, "Review this commit", DiffCompressor(budget=20))
+    assert out is not None
+    assert "src/shop/large.py: over the diff budget" in out
+    assert all(line in out.split("\n") for line in changed_lines(text, "src/shop/small.py"))
+    assert without_index_lines(reconstruct(out, text)) == without_index_lines(text)
+
+
 def test_git_log_p_keeps_every_commit_header_and_message() -> None:
     first = commit([file_diff("src/shop/payments.py", OLD_PAY, NEW_PAY, context=10)], "Retry charges")
     second = commit([file_diff("docs/operator-guide.md", GUIDE_OLD, GUIDE_NEW, context=10)], "Reword the guide")

@@ -40,6 +40,7 @@ _VENDORED = re.compile(r"(?:^|/)(?:vendor|vendored|third_party|third-party|node_
 _FIXTURE = re.compile(r"(?:^|/)(?:fixtures?|testdata|test-data|__fixtures__|test-pages|golden|snapshots)/")
 _SYMBOL = re.compile(r"`([^`\s]{3,})`|\b([A-Za-z_][\w.]*(?:_[\w.]*|[a-z][A-Z][\w.]*))\b|\b([A-Za-z_]\w{2,})\(")
 _WORD = re.compile(r"[A-Za-z_][\w]*")
+_TEST = re.compile(r"(?:^|/)(?:tests?|spec|__tests__)/|(?:^|/)test_[^/]*$|_test\.\w+$|\.(?:test|spec)\.\w+$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class DiffCompressor:
         fixture_lines: a test fixture changing more lines than this counts as low value.
         minified_width: a file whose changed lines average more characters than this is minified.
         min_saving: below this fraction of the input (and 2000 characters), the diff is left alone.
+        budget: changed lines kept at most; beyond it, test files and then the largest files that
+            the task does not point at collapse too.
     """
 
     name: str = "diff"
@@ -66,6 +69,7 @@ class DiffCompressor:
     fixture_lines: int = 200
     minified_width: int = 300
     min_saving: float = 0.05
+    budget: int = 2000
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The trimmed diff with markers, or None when there is no diff structure or nothing to leave out."""
@@ -99,7 +103,28 @@ class DiffCompressor:
                 reason = "not named in the task"
             if reason and (f.hunks or f.binary_patch):
                 out[f.start] = reason
+        self._fit_budget(files, focus, out)
         return out
+
+    def _fit_budget(self, files: list[FileDiff], focus: set[int], out: dict[int, str]) -> None:
+        """In a huge diff, collapse more files (tests first, then the largest) until ``budget`` fits.
+
+        Files the task points at are never collapsed.
+        """
+        kept = [(k, f) for k, f in enumerate(files) if f.start not in out]
+        total = sum(f.added + f.removed for _, f in kept)
+        if total <= self.budget:
+            return
+        order = sorted(
+            (k for k, _ in kept if k not in focus),
+            key=lambda k: (not _TEST.search(files[k].path), -(files[k].added + files[k].removed), k),
+        )
+        for k in order:
+            if total <= self.budget:
+                break
+            f = files[k]
+            out[f.start] = "over the diff budget" if not _TEST.search(f.path) else "test file, over the diff budget"
+            total -= f.added + f.removed
 
     def _low_value(self, lines: list[str], f: FileDiff) -> str | None:
         path = f.path or f.old_path
