@@ -20,6 +20,8 @@ from collections import Counter
 
 from headroom.compressors._log_templates import Templates, spread_order
 
+_SPREAD_PREFIX = 512  # instances of one template ordered by spread; the rest follow in log order
+_NEGLIGIBLE = 1e-30  # past this weight an instance is worth nothing (a few hundred instances in)
 _RECORD_DETAIL_LINES = 40  # details beyond this many lines of one record are valued on their own
 _REPEAT_DETAIL = 0.2  # worth of a repeated record's details, relative to their own value
 
@@ -55,8 +57,29 @@ def relevance(text: str, terms: frozenset[str]) -> list[float]:
     weight = {t: (math.log(nonblank / c) / math.log(nonblank) if c <= nonblank / 2 else 0.0) for t, c in df.items()}
     out = [0.0] * n
     for i, found in hits.items():
-        out[i] = min(2.0, sum(weight[t] for t in found))
+        out[i] = min(2.0, sum(weight[t] for t in sorted(found)))  # sorted: same float sum in any process
     return out
+
+
+def _spread(positions: list[int]) -> list[int]:
+    """``positions`` reordered: a spread-out prefix first, then the rest in log order."""
+    head = [positions[j] for j in spread_order(len(positions), _SPREAD_PREFIX)]
+    if len(head) == len(positions):
+        return head
+    chosen = set(head)
+    return head + [p for p in positions if p not in chosen]
+
+
+def _instance_order(members: tuple[int, ...], rel: list[float]) -> list[int]:
+    """Positions in ``members``: task-relevant instances first (most relevant first), each tier
+    spread over the log, then the other instances spread over the log."""
+    tiers: dict[float, list[int]] = {}
+    for k, i in enumerate(members):
+        tiers.setdefault(rel[i], []).append(k)
+    order: list[int] = []
+    for r in sorted(tiers, reverse=True):
+        order += _spread(tiers[r])
+    return order
 
 
 def line_values(templates: Templates, sev: list[float], rel: list[float], heads: list[int]) -> list[float]:
@@ -66,13 +89,11 @@ def line_values(templates: Templates, sev: list[float], rel: list[float], heads:
     for members in templates.members:
         rarity = math.log(total / len(members)) / math.log(total)
         decay = 0.45 + 0.12 * max(sev[i] for i in members)
-        rank = [0] * len(members)
-        for pos, k in enumerate(spread_order(len(members))):
-            rank[k] = pos
-        order = sorted(range(len(members)), key=lambda k: (-rel[members[k]], rank[k]))
-        for k, idx in enumerate(order):
-            i = members[idx]
-            values[i] = (1.0 + 2.0 * sev[i] + 2.0 * rarity + 2.0 * rel[i]) * decay**k
+        weight = 1.0
+        for k in _instance_order(members, rel):
+            i = members[k]
+            values[i] = (1.0 + 2.0 * sev[i] + 2.0 * rarity + 2.0 * rel[i]) * weight
+            weight = weight * decay if weight > _NEGLIGIBLE else 0.0
     _value_records(values, templates, heads)
     return values
 

@@ -82,11 +82,12 @@ class Templates:
         ids: dict[str, int] = {}
         of_line: list[int] = []
         members: list[list[int]] = []
-        for i, (line, key) in enumerate(zip(lines, masked, strict=True)):
-            if not line.strip():
+        for i, key in enumerate(masked):
+            key = key.strip()
+            if not key:
                 of_line.append(-1)
                 continue
-            tid = ids.setdefault(key.strip(), len(ids))
+            tid = ids.setdefault(key, len(ids))
             if tid == len(members):
                 members.append([])
             members[tid].append(i)
@@ -99,17 +100,18 @@ class Templates:
         return len(self.members[tid])
 
 
-def spread_order(n: int) -> list[int]:
+def spread_order(n: int, limit: int | None = None) -> list[int]:
     """0..n-1 ordered so that every prefix is spread evenly: first, last, middle, quarters, ...
 
     Used to pick which instances of a repeated template to keep: any prefix of this order covers the
-    whole log instead of only its start.
+    whole log instead of only its start. With ``limit``, only that long a prefix is returned.
     """
+    cap = n if limit is None else min(n, limit)
     if n <= 2:
-        return list(range(n))
+        return list(range(n))[:cap]
     order = [0, n - 1]
     intervals = [(0, n - 1)]
-    while intervals:
+    while intervals and len(order) < cap:
         nxt: list[tuple[int, int]] = []
         for lo, hi in intervals:
             if hi - lo < 2:
@@ -118,4 +120,4 @@ def spread_order(n: int) -> list[int]:
             order.append(mid)
             nxt += [(lo, mid), (mid, hi)]
         intervals = nxt
-    return order
+    return order[:cap]

@@ -36,6 +36,8 @@ class LogCompressor:
     Attributes:
         name: the compressor's name in reports.
         keep_ratio: share of the log's characters the budgeted lines may fill.
+        max_chars: the budget never exceeds this many characters (about 25k tokens): past that, an
+            excerpt stops being readable, and the rest is one retrieval away.
         min_lines: logs with fewer lines are left alone.
         head: lines always kept at the start.
         tail: lines always kept at the end.
@@ -51,6 +53,7 @@ class LogCompressor:
 
     name: str = "logs"
     keep_ratio: float = 0.22
+    max_chars: int = 100_000
     min_lines: int = 30
     head: int = 3
     tail: int = 3
@@ -66,12 +69,12 @@ class LogCompressor:
         if sum(1 for line in lines if line.strip()) < self.min_lines:
             return None
         templates = Templates.mine(lines)
-        keep = fill_small_gaps(lines, self._select(lines, templates, task.terms), self.gap_chars)
+        keep = fill_small_gaps(lines, self._select(text, lines, templates, task.terms), self.gap_chars)
         if len(keep) >= len(lines):
             return None
         return render(lines, keep, templates, ref, big_gap=self.big_gap)
 
-    def _select(self, lines: list[str], templates: Templates, terms: frozenset[str]) -> set[int]:
+    def _select(self, text: str, lines: list[str], templates: Templates, terms: frozenset[str]) -> set[int]:
         n = len(lines)
         keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
         keep |= self._failures(lines, templates)
@@ -80,9 +83,11 @@ class LogCompressor:
         by_template = severities([lines[m[0]] for m in templates.members])
         own = [by_template[t] if t >= 0 else 0.0 for t in templates.of_line]
         sev = [max(own[i], own[h]) for i, h in enumerate(heads)]  # details share their record's level
-        values = line_values(templates, sev, relevance("\n".join(lines), terms), heads)
-        ranked = sorted((i for i in range(n) if values[i] > 0), key=lambda i: (-values[i], i))
-        budget = self.keep_ratio * len("\n".join(lines))
+        values = line_values(templates, sev, relevance(text, terms), heads)
+        # Lines worth less than `min_value` only ever compete as alerts: leave the rest out of the sort.
+        candidates = (i for i in range(n) if values[i] >= self.min_value or (sev[i] >= 2 and values[i] > 0))
+        ranked = sorted(candidates, key=lambda i: (-values[i], i))
+        budget = min(self.keep_ratio * len(text), self.max_chars)
         # Alerts first, within most of the budget: where they are few, every one of them fits.
         _fill(keep, [i for i in ranked if sev[i] >= 2], lines, self.alert_share * budget)
         # Then anything worth a line; routine repeats below `min_value` never are.

@@ -162,7 +162,7 @@ def _scores(hits: list[Hit], matches: list[int], names: list[str], terms: frozen
         hit = hits[i]
         if hit.path not in path_scores:
             path_scores[hit.path] = _path_score(hit.path, names)
-        score = path_scores[hit.path] + min(3.0, sum(weight[w] for w in words[i]))
+        score = path_scores[hit.path] + min(3.0, sum(weight[w] for w in sorted(words[i])))  # sorted: stable sum
         if name is not None and name.search(hit.text):
             if _is_definition(hit.text, name):
                 # a full signature tells more than a bare "def NAME(" continued on the next line
