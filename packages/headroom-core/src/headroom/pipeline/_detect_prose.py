@@ -62,14 +62,15 @@ def log_share(lines: Sequence[str]) -> float:
     """
     if not lines:
         return 0.0
-    hits = 0
-    for ln in lines:
-        head, line = ln[:60], ln[:300]
-        if _LS_LONG.match(ln):
-            continue
-        if _TIMESTAMP.search(head) or _LEVEL.search(head) or _BUILD_START.match(line) or _BUILD_ANY.search(line):
-            hits += 1
-    return hits / len(lines)
+    return sum(1 for ln in lines if is_log_line(ln)) / len(lines)
+
+
+def is_log_line(ln: str) -> bool:
+    """Whether one line carries a log timestamp, a log level, or build/test-runner output."""
+    head, line = ln[:60], ln[:300]
+    if _LS_LONG.match(ln):
+        return False
+    return bool(_TIMESTAMP.search(head) or _LEVEL.search(head) or _BUILD_START.match(line) or _BUILD_ANY.search(line))
 
 
 # ---------------------------------------------------------------- code
@@ -141,7 +142,12 @@ def code_share(lines: Sequence[str]) -> float:
     if not lines:
         return 0.0
     comments, fences = comment_mask(lines), fence_mask(lines)
-    hits = sum(1 for ln, c, f in zip(lines, comments, fences, strict=True) if not f and (c or is_code_line(ln)))
+    # A test runner's "tests/test_x.py::test_y PASSED" is log output, whatever its "::" suggests.
+    hits = sum(
+        1
+        for ln, c, f in zip(lines, comments, fences, strict=True)
+        if not f and (c or (is_code_line(ln) and not is_log_line(ln)))
+    )
     return hits / len(lines)
 
 
