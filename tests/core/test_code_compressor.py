@@ -645,7 +645,7 @@ def test_doc_comment_and_body_share_one_marker() -> None:
     out = _compress(text, language="rust")
     assert "/// Compute a checksum of the rows." in out and "Detail 3" not in out
     (marker,) = [m for m in parse_markers(out) if "checksum_rows" in m.summary]
-    assert marker.summary.startswith("rest of doc comment and body of checksum_rows")
+    assert marker.summary.startswith("doc and body of checksum_rows")
     assert marker.lines is not None
     behind = "\n".join(text.split("\n")[marker.lines[0] - 1 : marker.lines[1]])
     assert "/// Detail 3 of how" in behind and "result * 31 + rows[7 %" in behind

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tree_sitter import Query, Tree
 
 SAMPLE_LINES = 300
+TRIAL_BYTES = 128 * 1024
 MAX_CANDIDATES = 3
 
 _EXT = re.compile(r"[\w./\\-]+\.([A-Za-z+#]{1,5})\b")
@@ -160,13 +161,29 @@ def candidates(text: str, *, hint: str | None, tool_args: Mapping[str, Any]) -> 
 
 
 def parse_best(source: bytes, names: Iterable[str], *, max_error_share: float) -> tuple[str, Tree] | None:
-    """Parse with each candidate until one parses cleanly; the best acceptable parse, or None."""
+    """Parse with each candidate until one parses cleanly; the best acceptable parse, or None.
+
+    A large source is judged on its first `TRIAL_BYTES` (cut at a line end), so choosing among
+    several grammars costs one full parse, not one per candidate.
+    """
+    trial = source
+    if len(source) > 2 * TRIAL_BYTES:
+        cut = source.rfind(b"\n", 0, TRIAL_BYTES)
+        trial = source[: cut if cut > 0 else TRIAL_BYTES]
     best: tuple[float, int, str, Tree] | None = None
     for rank, name in enumerate(names):
-        tree = parser(name).parse(source)
-        q = quality(tree, name, len(source))
+        tree = parser(name).parse(trial)
+        q = quality(tree, name, len(trial))
         if q.errors == 0:
-            return name, tree
+            best = (0.0, rank, name, tree)
+            break
         if q.share <= max_error_share and (best is None or (q.share, rank) < (best[0], best[1])):
             best = (q.share, rank, name, tree)
-    return (best[2], best[3]) if best else None
+    if best is None:
+        return None
+    name, tree = best[2], best[3]
+    if trial is not source:
+        tree = parser(name).parse(source)
+        if quality(tree, name, len(source)).share > max_error_share:
+            return None
+    return name, tree

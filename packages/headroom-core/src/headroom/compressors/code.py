@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from headroom.compressors._base import Detection, TaskContext
-from headroom.compressors._code_detect import candidates, parse_best, quality
-from headroom.compressors._code_langs import SPECS, parser
+from headroom.compressors._code_detect import candidates, parse_best
+from headroom.compressors._code_langs import SPECS
 from headroom.compressors._code_plan import Plan, Planner, Region, Thresholds, cost
 from headroom.compressors._code_relevance import rare_identifiers, relevant_units, task_terms
+from headroom.compressors._code_render import render, row_starts, still_parses
 from headroom.compressors.lines import LineCompressor
 from headroom.markers import format_marker
 
@@ -40,8 +41,10 @@ class CodeCompressor:
 
     Attributes:
         name: the compressor's name in reports.
-        min_lines: shorter texts are left alone: an agent that reads a short file, or a window of
-            one, asked for exactly those lines, and an outline of them saves little.
+        min_lines: shorter code is left alone: an agent that reads a short file, or a window of
+            one, asked for exactly those lines, and an outline of them saves little. (Text that
+            does not parse goes to ``fallback`` whatever its length.)
+        max_chars: longer texts go to ``fallback`` (parsing is linear but not free: ~3 MB/s).
         max_error_share: a parse whose ERROR nodes cover more of the text than this is a failure
             (the text goes to ``fallback``).
         relevance_budget: at most this fraction of the lines is spent on bodies kept because they
@@ -53,6 +56,7 @@ class CodeCompressor:
 
     name: str = "code"
     min_lines: int = 200
+    max_chars: int = 4_000_000
     max_error_share: float = 0.02
     relevance_budget: float = 0.25
     relevance_floor: int = 80
@@ -61,23 +65,25 @@ class CodeCompressor:
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The outline of ``text`` with markers naming ``ref``, or None when nothing is worth leaving out."""
+        if len(text) > self.max_chars:  # bundles and generated files: the line compressor is cheaper
+            return self.fallback.compress(text, ref=ref, task=task, detection=detection)
         lines = text.split("\n")
-        if len(lines) < self.min_lines:
-            return None
         source = text.encode("utf-8", "surrogatepass")
         names = candidates(text, hint=detection.language, tool_args=task.tool_args)
         parsed = parse_best(source, names, max_error_share=self.max_error_share)
-        if parsed is None:
+        if parsed is None:  # not code after all, or not code we can parse
             return self.fallback.compress(text, ref=ref, task=task, detection=detection)
+        if len(lines) < self.min_lines:
+            return None
         lang, tree = parsed
         regions = self._regions(source, tree, lang, lines, ref, task)
         if not regions:
             return None
-        before = quality(tree, lang, len(source)).errors
+        starts = row_starts(source)
         for chosen in (regions, [r for r in regions if r.kind == "body"]):
-            out = _render(lines, chosen, ref, lang)
-            if chosen and self._parses(out, lang, before):
-                return out
+            outline = render(source, starts, chosen, ref, SPECS[lang])
+            if chosen and still_parses(tree, source, starts, outline, lang):
+                return outline.data.decode("utf-8", "surrogatepass")
         return self.fallback.compress(text, ref=ref, task=task, detection=detection)
 
     def _regions(
@@ -95,12 +101,6 @@ class CodeCompressor:
         if rare is not None:
             regions = [r for r in regions if not _mentions(r, lines, rare)]
         return _fold_docs(plan, regions, set(keep), lines, planner.worth)
-
-    @staticmethod
-    def _parses(out: str, lang: str, errors_before: int) -> bool:
-        data = out.encode("utf-8", "surrogatepass")
-        tree = parser(lang).parse(data)
-        return quality(tree, lang, len(data)).errors <= errors_before
 
 
 def _mentions(region: Region, lines: list[str], rare: re.Pattern[str]) -> bool:
@@ -193,7 +193,7 @@ def _fold_docs(
         if body is not None:
             name = body.summary.removeprefix("body of ")
             out.append(replace(doc, silent=True))
-            out.append(replace(body, summary=f"rest of doc comment and body of {name}", marker_start=doc.start))
+            out.append(replace(body, summary=f"doc and body of {name}", marker_start=doc.start))
         elif not doc.weak:
             out.append(doc)
         k += 1
@@ -203,23 +203,3 @@ def _fold_docs(
 def _inside(region: Region, spans: list[tuple[int, int]]) -> bool:
     i = bisect.bisect_right(spans, (region.start, 1 << 62)) - 1
     return i >= 0 and spans[i][0] <= region.start and region.end <= spans[i][1]
-
-
-def _render(lines: list[str], regions: list[Region], ref: str, lang: str) -> str:
-    spec = SPECS[lang]
-    out: list[str] = []
-    row = 0
-    for r in regions:
-        out.extend(lines[row : r.start])
-        row = r.end + 1
-        if r.silent:
-            continue
-        first = r.start if r.marker_start is None else r.marker_start
-        marker = format_marker(ref, r.summary, lines=(first + 1, r.end + 1))
-        if r.inside:
-            out.append(f"{r.indent}{marker}")
-        else:
-            filler = f"{spec.filler}  " if spec.filler else ""
-            out.append(f"{r.indent}{filler}{spec.line_comment} {marker}")
-    out.extend(lines[row:])
-    return "\n".join(out)
