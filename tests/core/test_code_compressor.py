@@ -707,3 +707,19 @@ def test_same_input_same_bytes_in_another_process() -> None:
             [sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True, env=env
         )
         assert there.stdout == here
+
+
+def test_python_markers_sit_at_the_body_indentation_even_after_a_flush_left_comment() -> None:
+    body = _rep(16, "        total = total + {i}")
+    text = f"def outer(total: int) -> int:\n# legacy: was computed elsewhere\n{body}\n        return total\n"
+    text = text.replace("        ", "    ") + "\n".join(f"# padding {i}" for i in range(30))
+    out = _compress(text, language="python")
+    assert "    ...  # [headroom: body of outer omitted" in out
+    assert not _has_errors(out, "python")
+
+
+def test_implicitly_concatenated_docstrings_are_not_cut_in_the_middle() -> None:
+    pieces = "\n".join(f'    "part {i} of a long docstring "' for i in range(12))
+    text = f"class Holder:\n{pieces}\n\n    name: str = 'x'\n" + "\n".join(f"# padding {i}" for i in range(30))
+    out = SMALL.compress(text, ref=REF, task=TaskContext(), detection=Detection(ContentType.CODE, "python"))
+    assert out is None or not _has_errors(out, "python")

@@ -58,7 +58,8 @@ _SIGNALS: dict[str, re.Pattern[str]] = {
         r"|^(?:static )?(?:int|void|char|unsigned|long|double|float|size_t)\s+\*?\w+\("
     ),
     "cpp": re.compile(
-        r"\bstd::|^\s*template\s*<|^\s*namespace \w+|^\s*class \w+\s*(?::|\{|$)|\w::\w+\(|\bnullptr\b|\bauto\b"
+        r"(?<!use )\bstd::\w+(?:<|::)|^\s*template\s*<|^\s*namespace \w+|^\s*class \w+\s*(?::|\{|$)|\bnullptr\b"
+        r"|\bauto\b|^#include <\w+>$"
         r"|^\s*(?:public|private|protected):\s*$"
     ),
     "ruby": re.compile(
@@ -72,6 +73,23 @@ _SIGNALS: dict[str, re.Pattern[str]] = {
         r"^#!.*\b(?:ba|z)?sh\b|^\s*(?:if \[|fi\s*$|then\s*$|done\s*$|esac\s*$|echo |export \w+=|local \w+)"
         r"|\$\{\w+|\$\(|^\s*\w+\(\)\s*\{"
     ),
+}
+
+
+# Lines that (nearly) settle the question: package clauses, includes, shebangs, file openers.
+DECISIVE_WEIGHT = 25
+_DECISIVE: dict[str, re.Pattern[str]] = {
+    "go": re.compile(r"^package \w+\s*$", re.MULTILINE),
+    "java": re.compile(r"^package [\w.]+;\s*$|^import (?:static )?[\w.]+(?:\.\*)?;\s*$", re.MULTILINE),
+    "php": re.compile(r"\A\s*<\?php"),
+    "bash": re.compile(r"\A#!\S*\b(?:env )?(?:ba|z)?sh\b"),
+    "python": re.compile(r"\A#!\S*python|^from [\w.]+ import [\w*(]|^def \w+\(.*\)(?: -> .+)?:\s*$", re.MULTILINE),
+    "rust": re.compile(r"^(?:pub )?use [\w:]+(?:::\{.*\})?;\s*$|^(?:pub )?fn \w+", re.MULTILINE),
+    "csharp": re.compile(r"^using System[\w.]*;\s*$|^namespace [\w.]+;?\s*$", re.MULTILINE),
+    "c": re.compile(r"^#include <\w+\.h>\s*$", re.MULTILINE),
+    "cpp": re.compile(r"^#include <\w+>\s*$|^namespace \w+ \{|^template ?<", re.MULTILINE),
+    "typescript": re.compile(r"^export (?:interface|type|enum) \w+|^import type ", re.MULTILINE),
+    "ruby": re.compile(r"^require ['\"][\w/]+['\"]\s*$|^\s*end\s*$", re.MULTILINE),
 }
 
 
@@ -129,9 +147,13 @@ def _extension_hint(tool_args: Mapping[str, Any]) -> str | None:
 
 def _scores(text: str) -> list[tuple[int, str]]:
     lines = text.split("\n", SAMPLE_LINES)[:SAMPLE_LINES]
+    sample = "\n".join(lines)
     out = []
     for name, pattern in _SIGNALS.items():
         score = sum(1 for ln in lines if pattern.search(ln))
+        decisive = _DECISIVE.get(name)
+        if decisive is not None and decisive.search(sample):
+            score += DECISIVE_WEIGHT
         if score:
             out.append((score, name))
     out.sort(key=lambda sn: (-sn[0], sn[1]))

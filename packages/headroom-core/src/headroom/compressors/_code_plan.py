@@ -302,13 +302,21 @@ class Planner:
         if rows is not None:
             start, end, doc = rows
             summary = f"body of {name} omitted" + (f" — doc: {doc}" if doc else "")
-            region = Region(start, end, "body", summary, self._indent(start, end), unit=len(self.plan.units))
+            region = Region(start, end, "body", summary, self._body_indent(body, start, end), unit=len(self.plan.units))
             if self._worth(start, end, self.limits.body_rows):
                 unit.region = len(self.plan.regions)
                 self.plan.regions.append(region)
             else:
                 unit.small = region
         self.plan.units.append(unit)
+
+    def _body_indent(self, body: Node, start: int, end: int) -> str:
+        """Where the marker goes: the column of the body's first statement when the body is bare
+        (Python, Ruby), so a comment at another indentation cannot end the block early."""
+        if self.src[body.start_byte : body.start_byte + 1] == b"{" or not start <= body.start_point.row <= end:
+            return self._indent(start, end)
+        line = self.lines[body.start_point.row]
+        return line[: body.start_point.column].decode("utf-8", "replace")
 
     def _body_rows(self, node: Node, body: Node) -> tuple[int, int, str] | None:
         """The inner rows of a body that can be omitted, and the first docstring line (Python)."""
@@ -365,6 +373,8 @@ class Planner:
         return start
 
     def _docstring_region(self, node: Node) -> None:
+        if node.named_children[0].type != "string":
+            return  # "a" "b" "c" over several lines: the middle lines are not inside one string
         start, end = node.start_point.row, node.end_point.row
         keep = self._first_text_row(start, end)
         if self._worth(keep + 1, end - 1, self.limits.comment_rows):
