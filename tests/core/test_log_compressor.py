@@ -8,6 +8,8 @@ import random
 import subprocess
 import sys
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from headroom import MemoryStore, compress, find_refs, retrieve
 from headroom.compressors import ContentType, Detection, LogCompressor, TaskContext
 from headroom.markers import parse_markers
@@ -230,23 +232,36 @@ def _assert_recoverable(out: str, original: str, store: MemoryStore) -> None:
             assert line in shown, f"line {i + 1} is neither shown nor covered by a marker"
 
 
-def test_marker_ranges_bring_back_every_omitted_line() -> None:
-    """Property: for many random logs, kept lines plus the markers' line ranges give the original."""
-    rng = random.Random(2026)
-    levels = ["INFO"] * 12 + ["WARN", "ERROR", "DEBUG"]
-    for _ in range(25):
-        lines = []
-        for i in range(rng.randrange(40, 400)):
-            level = rng.choice(levels)
-            word = rng.choice(["heartbeat ok", "cache miss", "db timeout", "user login", "disk full"])
-            lines.append(f"2026-11-23 10:{i // 60 % 60:02d}:{i % 60:02d} {level} svc-{rng.randrange(4)} {word} id={i}")
-            if rng.random() < 0.02:
-                lines += ["Traceback (most recent call last):", '  File "a.py", line 3, in f', "KeyError: 'x'"]
-        text = "\n".join(lines)
-        out, ref = _compress(text, rng.choice(["why the timeout?", "", "disk full on svc-2"]))
-        store = MemoryStore()
-        store.put(ref, Entry(text, kind="log"))
-        _assert_recoverable(out, text, store)
+_LOG_LINE = st.one_of(
+    st.builds(
+        "2026-11-23 10:{:02d}:{:02d} {} svc-{} {} id={}".format,
+        st.integers(0, 59),
+        st.integers(0, 59),
+        st.sampled_from(["INFO"] * 8 + ["WARN", "ERROR", "DEBUG"]),
+        st.integers(0, 3),
+        st.sampled_from(["heartbeat ok", "cache miss", "db timeout", "user login", "disk full"]),
+        st.integers(0, 10**6),
+    ),
+    st.sampled_from(["Traceback (most recent call last):", '  File "a.py", line 3, in f', "KeyError: 'x'", ""]),
+    st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=80),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(_LOG_LINE, min_size=0, max_size=300),
+    query=st.sampled_from(["", "why the timeout?", "disk full on svc-2"]),
+)
+def test_marker_ranges_bring_back_every_omitted_line(lines: list[str], query: str) -> None:
+    """Property: kept lines plus the markers' line ranges give back every original line."""
+    text = "\n".join(lines)
+    ref = make_ref(text)
+    out = LogCompressor().compress(text, ref=ref, task=TaskContext(query=query), detection=LOG)
+    if out is None:
+        return
+    store = MemoryStore()
+    store.put(ref, Entry(text, kind="log"))
+    _assert_recoverable(out, text, store)
 
 
 def test_end_to_end_markers_are_redeemable(store: MemoryStore) -> None:

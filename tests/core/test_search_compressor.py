@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from headroom import MemoryStore, compress, retrieve
 from headroom.compressors import ContentType, Detection, SearchCompressor, TaskContext
 from headroom.compressors._search_parse import parse, searched_names
@@ -78,6 +80,41 @@ def test_marker_counts_and_ranges_match_what_was_left_out() -> None:
         assert number == len(left), marker.summary
     covered = {i for m in parse_markers(out) if m.lines for i in range(m.lines[0] - 1, m.lines[1])}
     assert all(i in covered or lines[i] in shown for i in range(len(lines)))
+
+
+_PATHS = st.sampled_from(["./src/app.py", "./src/a-1/util.go", "./docs/guide.md", "./tests/test_x.py", "lib.rs"])
+_SEARCH_LINE = st.one_of(
+    st.builds("{}:{}:{}".format, _PATHS, st.integers(1, 5000), st.sampled_from(["def load(path):", "x = load(p)"])),
+    st.builds("{}-{}-{}".format, _PATHS, st.integers(1, 5000), st.sampled_from(["    return 1", "import os"])),
+    st.builds("{}:{}".format, st.integers(1, 900), st.sampled_from(["load()", "func load() {"])),
+    st.sampled_from(["--", "", "src/heading.py"]),
+    st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=60),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_SEARCH_LINE, min_size=0, max_size=200))
+def test_every_line_is_shown_or_behind_a_marker_range(lines: list[str]) -> None:
+    """Property: kept lines (in order) plus the markers' line ranges give back every original line."""
+    text = "\n".join(lines)
+    ref = make_ref(text)
+    task = TaskContext(query="where is load defined", tool_args={"command": "grep -rn -w load ."})
+    out = SearchCompressor().compress(text, ref=ref, task=task, detection=SEARCH)
+    if out is None:
+        return
+    store = MemoryStore()
+    store.put(ref, Entry(text, kind="search"))
+    covered: set[int] = set()
+    for marker in parse_markers(out):
+        assert marker.ref == ref
+        if marker.lines:
+            a, b = marker.lines
+            assert retrieve(ref, lines=f"{a}-{b}", store=store).split("\n") == lines[a - 1 : b]
+            covered.update(range(a - 1, b))
+    shown = iter(_kept(out))
+    for i, line in enumerate(lines):
+        if i not in covered:
+            assert line in shown, f"line {i + 1} is neither shown nor covered by a marker"
 
 
 def test_definitions_in_many_languages_rank_first() -> None:
