@@ -8,13 +8,13 @@ import random
 import subprocess
 import sys
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from headroom import MemoryStore, compress, find_refs, retrieve
 from headroom.compressors import ContentType, Detection, LogCompressor, TaskContext
 from headroom.markers import parse_markers
 from headroom.refs import make_ref
 from headroom.store import Entry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.core.helpers import build_log, openai_conversation
 

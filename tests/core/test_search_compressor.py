@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from headroom import MemoryStore, compress, retrieve
 from headroom.compressors import ContentType, Detection, SearchCompressor, TaskContext
 from headroom.compressors._search_parse import parse, searched_names
@@ -16,6 +14,8 @@ from headroom.compressors.search import _is_definition, _name_re
 from headroom.markers import parse_markers
 from headroom.refs import make_ref
 from headroom.store import Entry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 SEARCH = Detection(ContentType.SEARCH)
 
