@@ -301,3 +301,15 @@ def test_compress_text_compresses_one_tool_output(store: MemoryStore) -> None:
     assert f"{result.compression_ratio:.0%}".endswith("%") and result.block is not None
     retrieved = compress_text(log, tool_name="headroom_retrieve", store=store)
     assert retrieved.text == log and retrieved.refs == []
+
+
+def test_originals_fetched_through_mcp_are_not_compressed_again(store: MemoryStore) -> None:
+    log = build_log()
+    call = {"id": "m1", "type": "function", "function": {"name": "mcp__headroom__headroom_retrieve", "arguments": "{}"}}
+    messages = [
+        {"role": "user", "content": "Why did payment 8812 fail?"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "m1", "content": log},
+    ]
+    result = compress(messages, model="gpt-4o", store=store)
+    assert result.messages[2]["content"] == log

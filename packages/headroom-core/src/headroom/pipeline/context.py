@@ -17,6 +17,11 @@ QUERY_SOURCE_MAX_CHARS = 8000
 """User text longer than this is content (an observation, a pasted file), not a question."""
 
 
+def is_retrieve_call(name: str) -> bool:
+    """``headroom_retrieve`` itself, or as an MCP client names it (``mcp__headroom__headroom_retrieve``)."""
+    return name == RETRIEVE_TOOL_NAME or name.endswith("__" + RETRIEVE_TOOL_NAME)
+
+
 @dataclass(frozen=True)
 class SlotContext:
     """The task context of one slot, and whether the slot must be left as it is."""
@@ -62,7 +67,7 @@ def slot_contexts(
             tool_args=call.arguments if call else {},
         )
         protected = (slot.kind == "user_text" and slot.index == first_user) or (
-            call is not None and call.name == RETRIEVE_TOOL_NAME
+            call is not None and is_retrieve_call(call.name)
         )
         out.append(SlotContext(task, protected))
     return out
