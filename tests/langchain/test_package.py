@@ -7,7 +7,18 @@ import headroom_langchain
 
 
 def test_imports_core_and_exposes_version() -> None:
-    assert headroom_langchain.__all__ == ["__version__"]
+    assert headroom_langchain.__all__ == [
+        "HeadroomChatMessageHistory",
+        "HeadroomChatModel",
+        "HeadroomDocumentCompressor",
+        "HeadroomTool",
+        "__version__",
+        "compress_messages",
+        "compress_tool",
+        "headroom_retrieve_tool",
+    ]
+    for name in headroom_langchain.__all__:
+        assert getattr(headroom_langchain, name) is not None
     assert headroom_langchain.__version__ == importlib.import_module("headroom").__version__
 
 
