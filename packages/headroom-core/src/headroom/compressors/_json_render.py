@@ -21,47 +21,29 @@ def dumps(value: Any) -> str:
 
 
 class Sizer:
-    """The compact-JSON length of values, memoised per container (valid while the values live)."""
+    """The compact-JSON length of values, memoised per container.
+
+    Containers are measured by the C encoder (``len(dumps(v))``), so measuring is fast even for
+    large documents; each memo entry holds its value, since an id is only unique while its
+    object lives.
+    """
 
     def __init__(self) -> None:
-        # Each entry holds its value too: an id is only unique while its object lives.
         self._memo: dict[int, tuple[Any, int]] = {}
 
     def size(self, value: Any) -> int:
-        """Approximate length of ``dumps(value)`` (string escapes are not counted)."""
+        """The length of ``dumps(value)`` (strings: without escapes)."""
         if isinstance(value, str):
             return len(value) + 2
-        if value is None or isinstance(value, bool):
-            return 5 if value is False else 4
-        if isinstance(value, (int, float)):
-            return len(str(value))
+        if not isinstance(value, (dict, list)):
+            return len(dumps(value))
         key = id(value)
         known = self._memo.get(key)
         if known is not None:
             return known[1]
-        if isinstance(value, dict):
-            n = 1 + sum(len(str(k)) + 4 + self.size(v) for k, v in value.items())
-        elif isinstance(value, list):
-            n = 1 + sum(1 + self.size(v) for v in value)
-        else:
-            n = len(str(value))
-        n = max(n, 2)
+        n = len(dumps(value))
         self._memo[key] = (value, n)
         return n
-
-
-def max_depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether containers nest deeper than ``limit`` (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if d > limit:
-            return True
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values() if isinstance(x, (dict, list)))
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
-    return False
 
 
 def _table(items: list[Any], sizer: Sizer, gain: float) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from headroom.compressors._json_signals import anomalies, change_point, numeric_outliers, row_failure
+from headroom.compressors._json_signals import anomalies, change_point, failures, numeric_outliers
 from headroom.compressors._json_text import Matcher, Weights, weigh
 
 Why = Literal["task", "failure", "anomaly", "first", "last", "sample"]
@@ -74,16 +74,12 @@ class Selection:
 def _failure_picks(rows: list[Any], limits: RowLimits) -> tuple[list[Pick], Counter[str], frozenset[int]]:
     kinds: Counter[str] = Counter()
     picks: list[Pick] = []
-    failing: list[int] = []
-    for i, row in enumerate(rows):
-        why = row_failure(row)
-        if why is None:
-            continue
-        failing.append(i)
+    found = failures(rows)
+    for i, why in found:
         kinds[why] += 1
         if kinds[why] <= limits.per_failure_kind and len(picks) < limits.max_failures:
             picks.append(Pick(i, "failure", why))
-    return picks, kinds, frozenset(failing)
+    return picks, kinds, frozenset(i for i, _ in found)
 
 
 def _scalar_anomalies(rows: list[Any]) -> dict[int, str]:

@@ -61,7 +61,7 @@ def fields_part(fields: Counter[str]) -> str:
             else:
                 groups.extend((1, depth, prefix + k) for k in keys)
     groups.sort(key=lambda g: (-g[0], g[1], g[2]))
-    names = [g[2] for g in groups[:MAX_FIELD_GROUPS]]
+    names = [g[2] if len(g[2]) <= 60 else "…" + g[2][-59:] for g in groups[:MAX_FIELD_GROUPS]]
     more = len(groups) - len(names)
     return ", ".join(names) + (f" and {more} more" if more > 0 else "")
 

@@ -8,6 +8,7 @@ linear time however deep the pruning goes.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,7 +43,7 @@ def words(text: str) -> set[str]:
     return out
 
 
-def key_vocabulary(value: Any, limit: int = 100_000) -> frozenset[str]:
+def key_vocabulary(value: Any, limit: int = 20_000) -> frozenset[str]:
     """The words of every key in ``value`` (up to ``limit`` containers visited)."""
     seen: set[str] = set()
     stack: list[Any] = [value]
@@ -113,34 +114,62 @@ def task_phrases(task: TaskContext) -> tuple[str, ...]:
 
 
 class Matcher:
-    """The task terms and phrases each value holds; containers are memoised (and kept alive, so
-    their ids stay unique) for the life of the matcher, i.e. one compression."""
+    """The task terms and phrases each value holds.
+
+    A container is matched on its compact JSON text, written by the C encoder: terms never name
+    keys (`key_vocabulary` takes those out), so reading the keys along does not change what is
+    found. Results are memoised per container, holding it so its id stays unique, for the life
+    of the matcher (one compression).
+    """
 
     def __init__(self, terms: Iterable[str], phrases: Iterable[str]) -> None:
         self.terms = tuple(sorted(terms))
         self.phrases = tuple(sorted(phrases))
         self._memo: dict[int, tuple[Any, Hits]] = {}
+        # A term counts as a whole word, or as a part of a snake_case word.
+        self._words = [(t, re.compile(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])")) for t in self.terms]
+
+    def only(self, weights: Weights) -> Matcher:
+        """A matcher for just the terms and phrases that carry weight (the rest cannot change a score)."""
+        keep = set(weights.of)
+        return Matcher([t for t in self.terms if t in keep], [p for p in self.phrases if PHRASE + p in keep])
+
+    def common_in(self, docs: Sequence[Any], sample: int = 1000) -> Matcher:
+        """This matcher without the needles found in most of an even sample of ``docs``: they
+        would weigh 0 anyway, and on a large array they are what makes matching slow."""
+        if len(docs) <= 2 * sample:
+            return self
+        picked = docs[:: len(docs) // sample]
+        df: dict[str, int] = {}
+        for d in picked:
+            for h in self.hits(d):
+                df[h] = df.get(h, 0) + 1
+        common = {h for h, c in df.items() if 2 * c > len(picked)}
+        if not common:
+            return self
+        terms = [t for t in self.terms if t not in common]
+        return Matcher(terms, [p for p in self.phrases if PHRASE + p not in common])
 
     def hits(self, value: Any) -> Hits:
-        """The terms and phrases (prefixed with `PHRASE`) found in ``value``'s scalars."""
+        """The terms and phrases (prefixed with `PHRASE`) found in ``value``."""
         if not self.terms and not self.phrases:
             return _NONE
+        if isinstance(value, str):
+            return self._text(value)
         if not isinstance(value, (dict, list)):
-            return self._scalar(scalar_text(value).lower())
+            return self._text(scalar_text(value))
         known = self._memo.get(id(value))
         if known is not None:
             return known[1]
-        kids = value.values() if isinstance(value, dict) else value
-        found = _NONE.union(*[self.hits(v) for v in kids])
+        found = self._text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
         self._memo[id(value)] = (value, found)
         return found
 
-    def _scalar(self, low: str) -> Hits:
+    def _text(self, text: str) -> Hits:
+        low = text.lower()
+        # A plain substring test first: it is much faster than the word-boundary pattern.
         found = [PHRASE + p for p in self.phrases if p in low]
-        maybe = [t for t in self.terms if t in low]
-        if maybe:
-            toks = words(low)
-            found += [t for t in maybe if t in toks]
+        found += [t for t, word in self._words if t in low and word.search(low)]
         return frozenset(found) if found else _NONE
 
 

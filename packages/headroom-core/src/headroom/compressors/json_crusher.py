@@ -23,7 +23,6 @@ from headroom.compressors._json_render import (
     SENTINEL,
     Sizer,
     dumps,
-    max_depth_exceeds,
     render,
     tabularize,
 )
@@ -124,7 +123,6 @@ class SmartCrusher:
         lossless_ratio: the lossless form is used when it fits the budget, or when it is at most
             this share of the input and no longer than twice the budget or ``lossless_max``.
         lossless_max: see ``lossless_ratio`` (characters).
-        max_depth: deeper documents are left alone.
         limits: size limits of the lossy form.
     """
 
@@ -134,7 +132,6 @@ class SmartCrusher:
     max_budget: int = 40_000
     lossless_ratio: float = 0.5
     lossless_max: int = 8000
-    max_depth: int = 100
     limits: PruneLimits = field(default_factory=PruneLimits)
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
@@ -146,10 +143,12 @@ class SmartCrusher:
             if value is _FAILED:
                 rows = parse_lines(text)
                 return self._compress_lines(rows, text, ref, task) if rows else None
-            if not isinstance(value, (dict, list)) or not value or max_depth_exceeds(value, self.max_depth):
+            if not isinstance(value, (dict, list)) or not value:
                 return None
             return self._compress_value(value, text, ref, task)
         except ValueError:  # NaN or Infinity were parsed; they are not JSON and cannot be written back
+            return None
+        except RecursionError:  # nested deeper than this process can walk: leave it as it is
             return None
 
     def _budget(self, size: int) -> int:
@@ -157,9 +156,12 @@ class SmartCrusher:
 
     def _compress_value(self, value: Any, text: str, ref: str, task: TaskContext) -> str | None:
         sizer = Sizer()
-        lossless = render(tabularize(value, sizer))
-        budget = self._budget(sizer.size(value))
-        small = len(lossless) <= max(2 * budget, self.lossless_max)
+        size = sizer.size(value)
+        budget = self._budget(size)
+        wanted = max(2 * budget, self.lossless_max)
+        # The table form saves the repeated keys; far above what it may be, it is not worth building.
+        lossless = render(tabularize(value, sizer)) if size <= 8 * wanted else render(value)
+        small = len(lossless) <= wanted
         if len(lossless) <= budget or (small and len(lossless) <= self.lossless_ratio * len(text)):
             return lossless if len(lossless) < len(text) else None
         pruned = self._prune(value, budget, ref, task, sizer)
@@ -173,8 +175,6 @@ class SmartCrusher:
 
     def _compress_lines(self, rows: list[Any], text: str, ref: str, task: TaskContext) -> str | None:
         """JSON Lines in, JSON Lines out: kept rows one per line, the marker as a first line."""
-        if max_depth_exceeds(rows, self.max_depth + 1):
-            return None
         sizer = Sizer()
         pruned = self._prune(rows, self._budget(sizer.size(rows)), ref, task, sizer)
         if pruned is None:
@@ -192,8 +192,10 @@ class SmartCrusher:
         """The lossy value, its marker, and whether the marker's place (`SENTINEL`) is already in it."""
         main, chain = main_array(value, sizer)
         # Words that name fields ("id", "status") select fields, by key; values select rows.
-        matcher = Matcher(task.terms - key_vocabulary(value), task_phrases(task))
-        weights: Weights = weigh([matcher.hits(d) for d in global_docs(value, sizer, main)]).phrase_led()
+        docs = global_docs(value, sizer, main)
+        matcher = Matcher(task.terms - key_vocabulary(value), task_phrases(task)).common_in(docs)
+        weights: Weights = weigh([matcher.hits(d) for d in docs]).phrase_led()
+        matcher = matcher.only(weights)
         index_key = _index_key(main)
         pruner = Pruner(
             weights, matcher, self.limits, sizer, terms=task.terms, main=main, chain=chain, index_key=index_key
