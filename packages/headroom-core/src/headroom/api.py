@@ -233,7 +233,8 @@ def compress_text(
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "headroom_text", "content": text},
     ]
-    result = compress(messages, model, format="openai", store=store, query=query or "", fit=False, **options)
+    options.setdefault("fit", False)  # one block has no context window to fit
+    result = compress(messages, model, format="openai", store=store, query=query or "", **options)
     out = result.messages[1]["content"]
     block = next((b for b in result.blocks if b.index == 1), None)
     before = block.tokens_before if block else 0

@@ -1,0 +1,1 @@
+"""Benchmarks that print tables: compression quality and speed, proxy overhead."""

@@ -1,0 +1,15 @@
+"""`headroom bench`: benchmarks that print tables (not tests: nothing here asserts a number)."""
+
+from __future__ import annotations
+
+import click
+
+from headroom.bench.compression import compression
+
+
+@click.group("bench")
+def bench() -> None:
+    """Measure compression quality and speed, or the proxy's overhead."""
+
+
+bench.add_command(compression)
