@@ -5,26 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from headroom.compressors import Compressor, ContentType, Detection, LineCompressor
+from headroom.compressors import Compressor, ContentType, Detection
 from headroom.compressors.code import CodeCompressor
 from headroom.compressors.diff import DiffCompressor
+from headroom.compressors.html import HTMLExtractor
 from headroom.compressors.json_crusher import SmartCrusher
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
+from headroom.compressors.text import TextCompressor
 from headroom.pipeline._sectioned import SectionedCompressor
 from headroom.pipeline.detect import split_sections
 
 
 def _default_compressors() -> dict[ContentType, Compressor]:
-    lines = LineCompressor()
     return {
         ContentType.JSON: SmartCrusher(),
         ContentType.LOG: LogCompressor(),
         ContentType.SEARCH: SearchCompressor(),
         ContentType.DIFF: DiffCompressor(),
         ContentType.CODE: CodeCompressor(),
-        ContentType.HTML: lines,
-        ContentType.TEXT: lines,
+        ContentType.HTML: HTMLExtractor(),
+        ContentType.TEXT: TextCompressor(),
     }
 
 
