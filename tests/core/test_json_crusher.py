@@ -219,7 +219,23 @@ def test_json_lines_stay_json_lines() -> None:
     assert lines[1]["path"] == "/v1/payments" and lines[1]["_index"] == 123
 
 
-@pytest.mark.parametrize("text", ["[" * 10_000 + "]" * 10_000, '{"a":' * 5000 + "1" + "}" * 5000])
+def test_json_cut_off_at_the_end_keeps_whole_rows_and_says_so() -> None:
+    rows = request_log(300)
+    text = json.dumps({"total": 300, "items": rows}, indent=2)
+    cut = text[: len(text) * 2 // 3]
+    _, ref, out = crush(cut, "what happened to request req-00042?")
+    assert out is not None and find_refs(out) == [ref]
+    doc = json.loads(out)
+    kept = kept_rows(doc["items"])
+    assert kept[0]["request_id"] == "req-00042"
+    for row in kept:  # rows are whole, never the half row where the text stops
+        assert {k: v for k, v in row.items() if k != "_index"} == rows[row["_index"]]
+    assert marker_of(out).startswith("input cut off: its last ")
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 10_000 + "]" * 10_000, '{"a":' * 5000 + "1" + "}" * 5000, '[{"a":' * 50_000 + "1"]
+)
 def test_very_deep_nesting_does_not_crash(text: str) -> None:
     assert SmartCrusher().compress(text, ref=make_ref(text), task=TaskContext(), detection=JSON) is None
 

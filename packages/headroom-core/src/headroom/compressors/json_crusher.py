@@ -26,6 +26,7 @@ from headroom.compressors._json_render import (
     render,
     tabularize,
 )
+from headroom.compressors._json_repair import repair_truncated
 from headroom.compressors._json_summary import summary
 from headroom.compressors._json_text import Matcher, Weights, key_vocabulary, task_phrases, weigh
 from headroom.markers import format_marker
@@ -142,10 +143,13 @@ class SmartCrusher:
         try:
             if value is _FAILED:
                 rows = parse_lines(text)
-                return self._compress_lines(rows, text, ref, task) if rows else None
+                if rows:
+                    return self._compress_lines(rows, text, ref, task)
+                repaired = repair_truncated(text)
+                return self._compress_value(*repaired, text=text, ref=ref, task=task) if repaired else None
             if not isinstance(value, (dict, list)) or not value:
                 return None
-            return self._compress_value(value, text, ref, task)
+            return self._compress_value(value, 0, text=text, ref=ref, task=task)
         except ValueError:  # NaN or Infinity were parsed; they are not JSON and cannot be written back
             return None
         except RecursionError:  # nested deeper than this process can walk: leave it as it is
@@ -154,7 +158,8 @@ class SmartCrusher:
     def _budget(self, size: int) -> int:
         return int(min(max(self.budget_ratio * size, self.min_budget), self.max_budget))
 
-    def _compress_value(self, value: Any, text: str, ref: str, task: TaskContext) -> str | None:
+    def _compress_value(self, value: Any, cut: int, *, text: str, ref: str, task: TaskContext) -> str | None:
+        """``value`` parsed from ``text`` (whose last ``cut`` characters were an incomplete item)."""
         sizer = Sizer()
         size = sizer.size(value)
         budget = self._budget(size)
@@ -162,15 +167,16 @@ class SmartCrusher:
         # The table form saves the repeated keys; far above what it may be, it is not worth building.
         lossless = render(tabularize(value, sizer)) if size <= 8 * wanted else render(value)
         small = len(lossless) <= wanted
-        if len(lossless) <= budget or (small and len(lossless) <= self.lossless_ratio * len(text)):
+        fits = len(lossless) <= budget or (small and len(lossless) <= self.lossless_ratio * len(text))
+        if fits and not cut:
             return lossless if len(lossless) < len(text) else None
-        pruned = self._prune(value, budget, ref, task, sizer)
+        pruned = self._prune(value, budget, ref, task, sizer, cut=cut)
         if pruned is None:
             return lossless if len(lossless) < len(text) else None
         out, marker, placed = pruned
         out = tabularize(out, Sizer())
         lossy = render(out if placed else _with_marker(out)).replace(dumps(SENTINEL), dumps(marker), 1)
-        best = min((lossy, lossless), key=len)
+        best = lossy if cut else min((lossy, lossless), key=len)  # a cut input always needs its marker
         return best if len(best) < len(text) else None
 
     def _compress_lines(self, rows: list[Any], text: str, ref: str, task: TaskContext) -> str | None:
@@ -187,7 +193,7 @@ class SmartCrusher:
         return out if len(out) < len(text) else None
 
     def _prune(
-        self, value: Any, budget: int, ref: str, task: TaskContext, sizer: Sizer
+        self, value: Any, budget: int, ref: str, task: TaskContext, sizer: Sizer, *, cut: int = 0
     ) -> tuple[Any, str, bool] | None:
         """The lossy value, its marker, and whether the marker's place (`SENTINEL`) is already in it."""
         main, chain = main_array(value, sizer)
@@ -202,6 +208,8 @@ class SmartCrusher:
         )
         out = pruner.value(value, budget, "", 0)
         note = summary(pruner.notes, index_key)
+        if cut:
+            note = f"input cut off: its last {cut} characters (an incomplete item) left out" + (note and f"; {note}")
         if not note:
             return None
         return out, format_marker(ref, note), pruner.notes.main is not None
