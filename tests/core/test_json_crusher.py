@@ -196,6 +196,17 @@ def test_github_style_wrapper_object_keeps_its_scalars_and_crushes_the_array() -
     assert '"Flaky test 207"' in out
 
 
+def test_an_object_of_records_keeps_the_entries_an_array_would() -> None:
+    hosts = {f"host-{i:03d}": {"cpu": 20 + i % 7, "state": "up", "zone": "eu-1", "tags": ["prod"]} for i in range(200)}
+    hosts["host-117"]["state"] = "failed"
+    _, _, out = crush(hosts, "check the zone of host-042")
+    assert out is not None
+    kept = json.loads(out)
+    assert {"host-042", "host-117", "host-000", "host-199"} <= set(kept)
+    assert kept["host-117"] == hosts["host-117"] and len(kept) < 12
+    assert "host-001" in kept["_headroom"] or "host-002" in kept["_headroom"]  # left-out keys are named
+
+
 # -- shapes -----------------------------------------------------------------------------------
 
 

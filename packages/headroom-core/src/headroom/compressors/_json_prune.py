@@ -81,6 +81,7 @@ class Pruner:
         sizer: Sizer,
         *,
         terms: frozenset[str],
+        phrases: frozenset[str] = frozenset(),
         main: Any,
         chain: frozenset[int] = frozenset(),
         index_key: str,
@@ -88,6 +89,7 @@ class Pruner:
         self.w = weights
         self.m = matcher
         self.task_terms = terms
+        self.task_phrases = phrases
         self.limits = limits
         self.size = sizer.size
         self.main = main
@@ -124,12 +126,15 @@ class Pruner:
     def _relevance(self, d: dict[str, Any]) -> list[tuple[float, float]]:
         keys = list(d)
         named = [self._named(str(k)) for k in keys]
-        if not self.w:
+        if not self.w and not self.task_phrases:
             return [(n, 0.0) for n in named]
         hits = [self.m.hits(d[k]) for k in keys]
         # A match shared by many fields (an id repeated in every link) does not point at a field.
         w = weigh(hits, share=0.25, only=self.w) if len(keys) >= 3 else self.w
-        raw = [w.score(h) for h in hits]
+        # A key that is one of the task's phrases ("/orders/{id}", an id) is what the task points at.
+        raw = [
+            w.score(h) + (3.0 if str(k).lower() in self.task_phrases else 0.0) for k, h in zip(keys, hits, strict=True)
+        ]
         best = max(raw, default=0.0)
         return [(n, r if r >= self.limits.relevant_share * best else 0.0) for n, r in zip(named, raw, strict=True)]
 
@@ -174,6 +179,8 @@ class Pruner:
         """
         if self.size(d) <= budget:
             return d
+        if len(d) >= 10 and sum(1 for v in d.values() if isinstance(v, dict)) >= 0.8 * len(d):
+            return self._record_map(d, budget, path, depth)
         keys = list(d)
         rels = self._relevance(d)
         tiers = [self._tier(str(k), d[k], r) for k, r in zip(keys, rels, strict=True)]
@@ -190,6 +197,24 @@ class Pruner:
         named = frozenset(i for i in rest if tiers[i] >= TIER_NAMED)
         self._fill(d, keys, rest, left + reserve - used, out, path, depth, keep=False, greedy=named)
         return {k: out[k] for k in keys if k in out}
+
+    def _record_map(self, d: dict[str, Any], budget: int, path: str, depth: int) -> dict[str, Any]:
+        """An object whose values are records (keyed by id or name) keeps the entries an array would."""
+        keys, rows = list(d), list(d.values())
+        sel = select_rows(rows, self.w, self.m, self.limits.rows)
+        named = [
+            i for i, k in enumerate(keys) if str(k).lower() in self.task_phrases or self._named(str(k)) >= KEY_MATCH
+        ]
+        picks = self._picks(sel, len(rows), False)
+        picks = sorted(
+            {p.index: p for p in [*picks, *(Pick(i, "task", full=True) for i in named)]}.values(), key=lambda p: p.index
+        )
+        kept = self._rows(rows, picks, budget, f"{path}.*".lstrip("."), depth)
+        out = {keys[p.index]: r for p, r in zip(picks, kept, strict=True)}
+        for k in keys:
+            if k not in out:
+                self._omit(path, k)
+        return out
 
     def _scalars_of(
         self,
@@ -244,6 +269,10 @@ class Pruner:
                 out[k] = v
             elif keep or (share >= self.limits.min_sub and (isinstance(v, dict) or full <= 4 * share)):
                 out[k] = self.value(v, max(share, self.limits.min_sub), f"{path}.{k}", depth + 1)
+                if not out[k] and not keep:  # nothing of it fitted: say so instead of an empty {}
+                    del out[k]
+                    self._omit(path, k)
+                    continue
             else:
                 self._omit(path, k)
                 continue

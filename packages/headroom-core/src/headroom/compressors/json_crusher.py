@@ -204,7 +204,15 @@ class SmartCrusher:
         matcher = matcher.only(weights)
         index_key = _index_key(main)
         pruner = Pruner(
-            weights, matcher, self.limits, sizer, terms=task.terms, main=main, chain=chain, index_key=index_key
+            weights,
+            matcher,
+            self.limits,
+            sizer,
+            terms=task.terms,
+            phrases=frozenset(task_phrases(task)),
+            main=main,
+            chain=chain,
+            index_key=index_key,
         )
         out = pruner.value(value, budget, "", 0)
         note = summary(pruner.notes, index_key)
