@@ -7,7 +7,13 @@ import headroom_strands
 
 
 def test_imports_core_and_exposes_version() -> None:
-    assert headroom_strands.__all__ == ["__version__"]
+    assert headroom_strands.__all__ == [
+        "HeadroomModel",
+        "HeadroomPlugin",
+        "HeadroomRetrieveTool",
+        "HeadroomStats",
+        "__version__",
+    ]
     assert headroom_strands.__version__ == importlib.import_module("headroom").__version__
 
 

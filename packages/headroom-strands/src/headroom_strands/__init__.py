@@ -1,8 +1,16 @@
-"""Headroom integration for strands (the adapter itself lands with its own issue).
+"""Headroom for Strands Agents: compress what the model reads; originals come back with ``headroom_retrieve``.
 
-Importable today so the workspace can be installed and tested member by member.
+Quick start::
+
+    from headroom_strands import HeadroomPlugin
+    agent = Agent(model=..., tools=[...], plugins=[HeadroomPlugin()])
 """
 
 from headroom import __version__
 
-__all__ = ["__version__"]
+from headroom_strands._engine import HeadroomStats
+from headroom_strands._model import HeadroomModel
+from headroom_strands._plugin import HeadroomPlugin
+from headroom_strands._retrieve import HeadroomRetrieveTool
+
+__all__ = ["HeadroomModel", "HeadroomPlugin", "HeadroomRetrieveTool", "HeadroomStats", "__version__"]
