@@ -284,28 +284,33 @@ class Pruner:
     # -- arrays --------------------------------------------------------------------------------
 
     def array(self, lst: list[Any], budget: int, path: str, depth: int) -> list[Any]:
-        """The rows of ``lst`` worth keeping, within about ``budget`` characters."""
+        """The rows of ``lst`` worth keeping, within about ``budget`` characters.
+
+        Object rows of the main array are ranked by relevance and carry their original position
+        (``index_key``); other arrays keep their order and mark each gap in place.
+        """
         if self.size(lst) <= budget:
             return lst
         is_main = lst is self.main
         sel = select_rows(lst, self.w, self.m, self.limits.rows)
         if sum(1 for x in lst if isinstance(x, (dict, list))) < 0.5 * len(lst):
             return self._scalars(lst, sel, budget, is_main)
+        ranked = is_main and sum(1 for x in lst if isinstance(x, dict)) >= 0.5 * len(lst)
         if is_main:
             per_row = min(self.size(lst) / len(lst), self.limits.brief_row)
             sel = with_samples(sel, int(self.limits.sample_share * budget / per_row) - len(sel.picks))
-        picks = self._picks(sel, len(lst), is_main)
+        picks = self._picks(sel, len(lst), ranked)
         out = self._rows(lst, picks, budget, path, depth)
         if len(picks) == len(lst):
             return out
-        if is_main:
-            self.notes.main, self.notes.main_kept = sel, len(picks)
-            keyed = [
-                {self.index_key: p.index, **r} if isinstance(r, dict) else r for p, r in zip(picks, out, strict=True)
-            ]
-            return [SENTINEL, *keyed]
-        self.notes.cut_lists += 1
-        return [*out, f"…[{len(lst) - len(picks)} more of {len(lst)} items omitted]"]
+        if not is_main:
+            self.notes.cut_lists += 1
+            return _gapped([p.index for p in picks], out, len(lst))
+        self.notes.main, self.notes.main_kept, self.notes.main_ranked = sel, len(picks), ranked
+        if not ranked:
+            return [SENTINEL, *_gapped([p.index for p in picks], out, len(lst))]
+        keyed = [{self.index_key: p.index, **r} if isinstance(r, dict) else r for p, r in zip(picks, out, strict=True)]
+        return [SENTINEL, *keyed]
 
     @staticmethod
     def _picks(sel: Selection, n: int, ranked: bool) -> list[Pick]:
@@ -333,6 +338,7 @@ class Pruner:
     def _scalars(self, lst: list[Any], sel: Selection, budget: int, is_main: bool) -> list[Any]:
         n = len(lst)
         keep = set(range(n)) if sel.keep_all else {p.index for p in sel.picks}
+        hot = {p.index for p in sel.picks if p.why in ("task", "failure")}
         used = sum(self.size(lst[i]) + 1 for i in keep)
         for i in range(n):  # spend what is left of the budget on the first items
             if used >= budget:
@@ -340,23 +346,28 @@ class Pruner:
             if i not in keep:
                 keep.add(i)
                 used += self.size(lst[i]) + 1
-        cap = self.limits.str_cap
-        if len(keep) == n:
-            return [self.value(x, cap, "", 0) for x in lst]
-        out: list[Any] = [SENTINEL] if is_main else []
-        gap = 0
-        for i, x in enumerate(lst):
-            if i not in keep:
-                gap += 1
-                continue
-            if gap:
-                out.append(f"…[{gap} items omitted]")
-                gap = 0
-            out.append(self.value(x, cap, "", 0))
-        if gap:
-            out.append(f"…[{gap} items omitted]")
-        if is_main:
-            self.notes.main, self.notes.main_kept, self.notes.main_ranked = sel, len(keep), False
-        else:
+        caps = (self.limits.str_cap_relevant, self.limits.str_cap)
+        kept = sorted(keep)
+        out = [self.value(lst[i], caps[i not in hot], "", 0) for i in kept]
+        if len(kept) == n:
+            return out
+        if not is_main:
             self.notes.cut_lists += 1
-        return out
+            return _gapped(kept, out, n)
+        self.notes.main, self.notes.main_kept, self.notes.main_ranked = sel, len(kept), False
+        return [SENTINEL, *_gapped(kept, out, n)]
+
+
+def _gapped(indices: list[int], items: list[Any], n: int) -> list[Any]:
+    """``items`` (the elements at ``indices`` of an ``n``-long array) with a note in each gap."""
+    order = sorted(range(len(indices)), key=lambda j: indices[j])
+    out: list[Any] = []
+    at = 0
+    for j in order:
+        if indices[j] > at:
+            out.append(f"…[{indices[j] - at} items omitted]")
+        out.append(items[j])
+        at = indices[j] + 1
+    if at < n:
+        out.append(f"…[{n - at} items omitted]")
+    return out

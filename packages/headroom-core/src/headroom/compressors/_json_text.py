@@ -181,7 +181,8 @@ class Weights:
 
     def score(self, hits: Hits) -> float:
         """Summed weight of the hits; a phrase counts double."""
-        return sum(w * (2 if h[0] == PHRASE else 1) for h in hits if (w := self.of.get(h, 0.0)))
+        # Summed in sorted order: a set's order changes between processes, float sums with it.
+        return sum(w * (2 if h[0] == PHRASE else 1) for h in sorted(hits) if (w := self.of.get(h, 0.0)))
 
     def matched(self, hits: Hits) -> list[str]:
         """The weighted hits, heaviest first, phrases without their prefix (for summaries)."""
