@@ -55,7 +55,7 @@ class CodeCompressor:
     """
 
     name: str = "code"
-    min_lines: int = 200
+    min_lines: int = 120  # measured on the dev agent trajectories: 120 loses no must_keep line, 80 gains little more
     max_chars: int = 4_000_000
     max_error_share: float = 0.02
     relevance_budget: float = 0.25
