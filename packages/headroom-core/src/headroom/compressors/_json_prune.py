@@ -298,7 +298,8 @@ class Pruner:
         ranked = is_main and sum(1 for x in lst if isinstance(x, dict)) >= 0.5 * len(lst)
         if is_main:
             per_row = min(self.size(lst) / len(lst), self.limits.brief_row)
-            sel = with_samples(sel, int(self.limits.sample_share * budget / per_row) - len(sel.picks))
+            room = int(self.limits.sample_share * budget / per_row) - len(sel.picks)
+            sel = with_samples(sel, room, self.limits.rows.keep_all_share)
         picks = self._picks(sel, len(lst), ranked)
         out = self._rows(lst, picks, budget, path, depth)
         if len(picks) == len(lst):

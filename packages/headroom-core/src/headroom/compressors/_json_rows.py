@@ -161,9 +161,10 @@ def select_rows(rows: list[Any], weights: Weights, matcher: Matcher, limits: Row
     )
 
 
-def with_samples(sel: Selection, count: int) -> Selection:
+def with_samples(sel: Selection, count: int, keep_all_share: float = 1.0) -> Selection:
     """``sel`` plus up to ``count`` evenly spaced rows: when nothing matched the task, a
-    representative sample shows the model what the array holds."""
+    representative sample shows the model what the array holds (and when the rows kept reach
+    ``keep_all_share`` of the array, all of them are)."""
     taken = {p.index for p in sel.picks}
     if count <= 0 or sel.keep_all or sel.count("task"):
         return sel
@@ -172,4 +173,4 @@ def with_samples(sel: Selection, count: int) -> Selection:
     if not extra:
         return sel
     picks = (*sel.picks, *(Pick(i, "sample") for i in extra))
-    return replace(sel, picks=picks)
+    return replace(sel, picks=picks, keep_all=len(picks) >= keep_all_share * sel.n)
