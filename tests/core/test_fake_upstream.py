@@ -97,7 +97,8 @@ def test_anthropic_stream_helper_accumulates(up: FakeUpstream) -> None:
 
 
 def test_responses_create_and_stream(up: FakeUpstream) -> None:
-    up.script(Reply.say("Twenty-one degrees."), Reply(text="Looking.", tool_calls=(FakeToolCall("get_weather", {"city": "Paris"}),)))
+    call = FakeToolCall("get_weather", {"city": "Paris"})
+    up.script(Reply.say("Twenty-one degrees."), Reply(text="Looking.", tool_calls=(call,)))
     client = oa(up)
     resp = client.responses.create(model="gpt-4o", input="weather in Paris?")
     assert resp.output_text == "Twenty-one degrees."

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import struct
 import time
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -296,3 +299,16 @@ def render_events(r: Rendered) -> Iterator[bytes]:
     if r.api == "anthropic-messages":
         return messages_events(r)
     return responses_events(r) if r.api == "openai-responses" else chat_events(r)
+
+
+def bedrock_frame(event: bytes) -> bytes:
+    """One SSE event re-framed the way Bedrock streams it: an ``application/vnd.amazon.eventstream`` message."""
+    data = next(line[6:] for line in event.split(b"\n") if line.startswith(b"data: "))
+    payload = json.dumps({"bytes": base64.b64encode(data).decode()}).encode()
+    headers = b"".join(
+        bytes([len(k)]) + k + b"\x07" + struct.pack(">H", len(v)) + v
+        for k, v in ((b":event-type", b"chunk"), (b":content-type", b"application/json"), (b":message-type", b"event"))
+    )
+    prelude = struct.pack(">II", 12 + len(headers) + len(payload) + 4, len(headers))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + payload
+    return message + struct.pack(">I", zlib.crc32(message))

@@ -30,13 +30,22 @@ import json
 import socket
 import struct
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from headroom.markers import RETRIEVE_TOOL_NAME
-from headroom.testing._fake_formats import Api, FakeToolCall, Rendered, error_body, render_body, render_events
+from headroom.testing._fake_formats import (
+    Api,
+    FakeToolCall,
+    Rendered,
+    bedrock_frame,
+    error_body,
+    render_body,
+    render_events,
+)
 
 __all__ = ["FakeToolCall", "FakeUpstream", "RecordedRequest", "Reply"]
 
@@ -47,6 +56,22 @@ _ROUTES: dict[str, Api] = {
     "/v1/responses": "openai-responses",
     "/responses": "openai-responses",
 }
+
+
+def _route(path: str) -> tuple[Api | None, str]:
+    """(API, framing) for a path: plain HTTP/SSE, or Bedrock's event stream."""
+    if path in _ROUTES:
+        return _ROUTES[path], "plain"
+    for suffix, api in _ROUTES.items():  # behind a prefix, as Azure's /openai/v1/... or OpenRouter's /api/v1/...
+        if suffix.startswith("/v1/") and path.endswith(suffix):
+            return api, "plain"
+    if path.startswith("/model/") and path.endswith("/invoke"):
+        return "anthropic-messages", "plain"  # Bedrock InvokeModel
+    if path.startswith("/model/") and path.endswith("/invoke-with-response-stream"):
+        return "anthropic-messages", "eventstream"
+    if path.endswith((":rawPredict", ":streamRawPredict")):
+        return "anthropic-messages", "plain"  # Vertex AI
+    return None, "plain"
 
 
 @dataclass(frozen=True)
@@ -156,6 +181,7 @@ class _Conn:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     keep_alive: bool = True
+    sent: bytearray | None = None
 
 
 class FakeUpstream:
@@ -174,6 +200,7 @@ class FakeUpstream:
         self._host, self._port = host, port
         self._script: list[Script] = []
         self._requests: list[RecordedRequest] = []
+        self._bodies: dict[int, bytearray] = {}
         self._lock = threading.Lock()
         self._counter = 0
         self._thread: threading.Thread | None = None
@@ -234,10 +261,15 @@ class FakeUpstream:
         with self._lock:
             return list(self._requests)
 
+    def reply_body(self, request: RecordedRequest) -> bytes:
+        """The body the fake sent back for ``request`` (SSE events for streams, without HTTP framing)."""
+        with self._lock:
+            return bytes(self._bodies.get(id(request), b""))
+
     @property
     def model_requests(self) -> list[RecordedRequest]:
-        """Only the model requests (chat completions, messages, responses)."""
-        return [r for r in self.requests if r.path in _ROUTES]
+        """Only the model requests (chat completions, messages, responses; Bedrock and Vertex paths too)."""
+        return [r for r in self.requests if _route(r.path)[0] is not None]
 
     @property
     def pending(self) -> int:
@@ -249,6 +281,7 @@ class FakeUpstream:
         """Forget the recorded requests and any replies still scripted."""
         with self._lock:
             self._requests.clear()
+            self._bodies.clear()
             self._script.clear()
 
     def _next_reply(self, request: RecordedRequest) -> tuple[Reply, int]:
@@ -292,6 +325,9 @@ class FakeUpstream:
                 if self.record:
                     with self._lock:
                         self._requests.append(request)
+                        conn.sent = self._bodies[id(request)] = bytearray()
+                else:
+                    conn.sent = None
                 await self._answer(conn, request)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.CancelledError):
             pass
@@ -300,18 +336,20 @@ class FakeUpstream:
                 writer.close()
 
     async def _answer(self, conn: _Conn, request: RecordedRequest) -> None:
-        api = _ROUTES.get(request.path)
+        api, framing = _route(request.path)
         if request.method == "POST" and request.path.endswith("/messages/count_tokens"):
             await _send_json(conn, 200, {"input_tokens": max(1, len(request.body) // 4)})
         elif request.method == "POST" and api is not None:
             reply, number = self._next_reply(request)
-            await self._model_reply(conn, request, api, reply, number)
+            await self._model_reply(conn, request, api, reply, number, framing)
         elif request.method == "GET" and request.path.rstrip("/").endswith("/models"):
             await _send_json(conn, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
         else:
             await _send_json(conn, 404, error_body("openai-chat", 404, f"no route for {request.method} {request.path}"))
 
-    async def _model_reply(self, conn: _Conn, request: RecordedRequest, api: Api, reply: Reply, number: int) -> None:
+    async def _model_reply(
+        self, conn: _Conn, request: RecordedRequest, api: Api, reply: Reply, number: int, framing: str
+    ) -> None:
         body = request.json if isinstance(request.json, dict) else {}
         if reply.hang_seconds is not None:
             await asyncio.sleep(reply.hang_seconds)
@@ -327,7 +365,7 @@ class FakeUpstream:
         stream_options = body.get("stream_options")
         rendered = Rendered(
             api=api,
-            model=str(body.get("model", "fake-model")),
+            model=str(body.get("model") or _path_model(request.path)),
             number=number,
             text=reply.text,
             calls=reply.tool_calls,
@@ -335,7 +373,9 @@ class FakeUpstream:
             output_tokens=reply.output_tokens if reply.output_tokens is not None else max(1, text_len // 4),
             include_usage=isinstance(stream_options, dict) and bool(stream_options.get("include_usage")),
         )
-        if body.get("stream") is True:
+        if framing == "eventstream":
+            await _send_stream(conn, rendered, reply, eventstream=True)
+        elif body.get("stream") is True or request.path.endswith(":streamRawPredict"):
             await _send_stream(conn, rendered, reply)
         else:
             await _send_json(conn, 200, render_body(rendered), reply.headers)
@@ -393,13 +433,24 @@ async def _send_json(conn: _Conn, status: int, data: Any, extra: Iterable[tuple[
     ]
     if not conn.keep_alive:
         headers.append(("connection", "close"))
+    if conn.sent is not None:
+        conn.sent += payload
     conn.writer.write(_head(status, [*headers, *extra]) + payload)
     await conn.writer.drain()
 
 
-async def _send_stream(conn: _Conn, rendered: Rendered, reply: Reply) -> None:
+def _path_model(path: str) -> str:
+    if path.startswith("/model/"):
+        return urllib.parse.unquote(path.split("/")[2])
+    if "/models/" in path:
+        return path.rsplit("/models/", 1)[1].split(":")[0]
+    return "fake-model"
+
+
+async def _send_stream(conn: _Conn, rendered: Rendered, reply: Reply, *, eventstream: bool = False) -> None:
+    ctype = "application/vnd.amazon.eventstream" if eventstream else "text/event-stream; charset=utf-8"
     headers = [
-        ("content-type", "text/event-stream; charset=utf-8"),
+        ("content-type", ctype),
         ("transfer-encoding", "chunked"),
         ("cache-control", "no-cache"),
     ]
@@ -410,6 +461,10 @@ async def _send_stream(conn: _Conn, rendered: Rendered, reply: Reply) -> None:
             return
         if reply.delay and n:
             await asyncio.sleep(reply.delay)
+        if eventstream:
+            event = bedrock_frame(event)
+        if conn.sent is not None:
+            conn.sent += event
         conn.writer.write(b"%x\r\n%s\r\n" % (len(event), event))
         await conn.writer.drain()
     conn.writer.write(b"0\r\n\r\n")

@@ -1,0 +1,104 @@
+"""Everything one proxy app holds: settings, the shared HTTP client, the backend, the store, the counters."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from headroom.proxy._pending import PendingRetrievals
+from headroom.proxy._stats import ProxyStats
+from headroom.proxy.backends import Backend, UpstreamCall, UpstreamResponse, load_backend
+from headroom.proxy.settings import ProxySettings
+from headroom.store import Store, default_store, open_store
+
+__all__ = ["ProxyContext"]
+
+log = logging.getLogger("headroom.proxy")
+
+
+def _changed_options(settings: ProxySettings) -> dict[str, Any]:
+    """Only options that differ from the defaults, so `compress_request` still reads ``max_tokens``."""
+    opts = settings.options
+    return {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts) if getattr(opts, f.name) != f.default}
+
+
+class ProxyContext:
+    """The state of one app, created by `headroom.proxy.create_app` and opened by its lifespan."""
+
+    def __init__(self, settings: ProxySettings, *, backend: Backend | None = None, store: Store | None = None) -> None:
+        self.settings = settings
+        self.stats = ProxyStats(settings)
+        self.pending = PendingRetrievals()
+        self.options = _changed_options(settings)
+        self._backend = backend
+        self._store = store
+        self._own_store = False
+        self._client: httpx.AsyncClient | None = None
+
+    # ---- lazily opened parts -----------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The store originals go to (opened on first use)."""
+        if self._store is None:
+            if self.settings.store:
+                self._store = open_store(self.settings.store)
+                self._own_store = True
+            else:
+                self._store = default_store()
+        return self._store
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The one HTTP client every upstream call shares."""
+        if self._client is None:
+            timeout = httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout))
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=128, keepalive_expiry=60)
+            client = httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+            for name in ("accept", "accept-encoding", "user-agent"):  # only what the client itself sent goes upstream
+                client.headers.pop(name, None)
+            self._client = client
+        return self._client
+
+    @property
+    def backend(self) -> Backend:
+        """The upstream backend."""
+        if self._backend is None:
+            self._backend = load_backend(self.settings, self.client)
+        return self._backend
+
+    async def send(self, call: UpstreamCall) -> UpstreamResponse:
+        """Send a call through the backend."""
+        return await self.backend.send(call)
+
+    # ---- lifecycle ---------------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Build the client and backend up front, so configuration errors show at start."""
+        _ = self.backend
+
+    async def shutdown(self) -> None:
+        """Close the backend, the client, the log and a store this app opened."""
+        if self._backend is not None:
+            await self._backend.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self.stats.close()
+        if self._own_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @asynccontextmanager
+    async def lifespan(self, app: object) -> AsyncIterator[None]:
+        """Starlette lifespan: startup, then shutdown."""
+        await self.startup()
+        try:
+            yield
+        finally:
+            await self.shutdown()

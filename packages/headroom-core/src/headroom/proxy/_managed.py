@@ -1,0 +1,233 @@
+"""Requests whose compression wrote markers: the proxy answers ``headroom_retrieve`` itself.
+
+Non-streaming: call, answer our calls, call again, up to ``retrieve_rounds`` times, then return one
+response. Streaming: relay each round's events as they arrive (our calls held back), and continue in
+the same client stream. A turn where the model also calls a client tool ends there: our call is
+answered and remembered (see `headroom.proxy._pending`), the client gets its own call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from starlette.responses import StreamingResponse
+
+from headroom.api import retrieve_tool_result
+from headroom.proxy._context import ProxyContext
+from headroom.proxy._dialects import DIALECTS, Dialect, is_ours, sum_usage
+from headroom.proxy._errors import error_event
+from headroom.proxy._forward import (
+    TRANSPORT_ERRORS,
+    Headers,
+    RawResponse,
+    UpstreamFailed,
+    error_response,
+    open_upstream,
+    response_headers,
+)
+from headroom.proxy._relay_anthropic import AnthropicRelay
+from headroom.proxy._relay_chat import ChatRelay
+from headroom.proxy._relay_responses import ResponsesRelay
+from headroom.proxy._sse import SSEParser, dumps
+from headroom.proxy._stats import RequestRecord
+from headroom.proxy._usage import usage_object, usage_of
+from headroom.proxy.backends import UpstreamCall, UpstreamResponse
+
+__all__ = ["managed"]
+
+Obj = dict[str, Any]
+Relay = AnthropicRelay | ChatRelay | ResponsesRelay
+_RELAYS: dict[str, type[Relay]] = {
+    "anthropic-messages": AnthropicRelay,
+    "openai-chat": ChatRelay,
+    "openai-responses": ResponsesRelay,
+}
+
+
+def _next_call(call: UpstreamCall, body: Obj) -> UpstreamCall:
+    return dataclasses.replace(call, body=dumps(body).encode(), payload=body)
+
+
+def _answer(ctx: ProxyContext, dialect: Dialect, calls: list[Obj]) -> list[Obj]:
+    return [retrieve_tool_result(c, format=dialect.fmt, store=ctx.store) for c in calls]
+
+
+def _message(raw: bytes) -> str:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")[:300]
+    err = data.get("error") if isinstance(data, dict) else None
+    return str(err.get("message", err)) if isinstance(err, dict) else str(data)[:300]
+
+
+async def managed(ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, extra: Headers) -> object:
+    """Serve a request whose ``headroom_retrieve`` calls the proxy answers."""
+    dialect = DIALECTS[call.api]
+    try:
+        resp = await open_upstream(ctx, call)
+    except UpstreamFailed as e:
+        rec.status, rec.error = e.status, str(e)
+        ctx.stats.record(rec)
+        return error_response(call.api, e.status, str(e), extra)
+    rec.upstream_status = rec.status = resp.status_code
+    is_sse = any(k.lower() == "content-type" and "event-stream" in v for k, v in resp.headers)
+    if resp.status_code != 200 or (call.stream and not is_sse):
+        return await _whole(ctx, rec, call, resp, extra)
+    if call.stream:
+        relay = _RELAYS[call.api]()
+        response = StreamingResponse(_stream(ctx, rec, call, dialect, relay, resp), status_code=200)
+        response.raw_headers = response_headers(resp.headers, decoded=True, extra=extra)
+        return response
+    return await _loop(ctx, rec, call, dialect, resp, extra)
+
+
+async def _read(resp: UpstreamResponse) -> bytes:
+    try:
+        return await resp.aread()
+    except TRANSPORT_ERRORS as e:
+        raise UpstreamFailed(502, f"upstream connection failed: {type(e).__name__}: {e}") from e
+    finally:
+        with anyio.CancelScope(shield=True):
+            await resp.aclose()
+
+
+async def _whole(
+    ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, resp: UpstreamResponse, extra: Headers
+) -> object:
+    """An answer relayed whole (an upstream error, most of the time)."""
+    try:
+        body = await _read(resp)
+    except UpstreamFailed as e:
+        rec.status, rec.error = e.status, str(e)
+        ctx.stats.record(rec)
+        return error_response(call.api, e.status, str(e), extra)
+    ctx.stats.record(rec)
+    return RawResponse(resp.status_code, response_headers(resp.headers, decoded=True, extra=extra), body)
+
+
+async def _loop(
+    ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, dialect: Dialect, resp: UpstreamResponse, extra: Headers
+) -> object:
+    body: Obj = dict(call.payload or {})
+    earlier: list[Obj] = []
+    usages: list[Any] = []
+    headers = resp.headers
+    for round_no in range(ctx.settings.retrieve_rounds + 1):
+        rec.rounds += 1
+        try:
+            raw = await _read(resp)
+            data = json.loads(raw) if resp.status_code == 200 else None
+        except (UpstreamFailed, ValueError) as e:
+            status = e.status if isinstance(e, UpstreamFailed) else 502
+            rec.status, rec.error = status, str(e)
+            ctx.stats.record(rec)
+            return error_response(call.api, status, str(e), extra)
+        if not isinstance(data, dict):  # an error from a later round: the client gets it as it is
+            rec.status = rec.upstream_status = resp.status_code
+            ctx.stats.record(rec)
+            return RawResponse(resp.status_code, response_headers(resp.headers, decoded=True, extra=extra), raw)
+        usages.append(usage_object(call.api, data))
+        calls = dialect.calls(data)
+        ours = [c for c in calls if is_ours(dialect, c)]
+        if not ours:
+            break
+        results = _answer(ctx, dialect, ours)
+        rec.retrieve_calls += len(ours)
+        ours_ids = {dialect.call_id(c) for c in ours}
+        theirs = [dialect.call_id(c) for c in calls if not is_ours(dialect, c)]
+        if theirs or round_no == ctx.settings.retrieve_rounds:
+            ctx.pending.remember(theirs, ours, results)
+            data = dialect.strip(data, ours_ids)
+            break
+        earlier.append(dialect.strip(data, ours_ids))
+        body = dialect.continue_body(body, dialect.turn(data), results)
+        try:
+            resp = await open_upstream(ctx, _next_call(call, body))
+        except UpstreamFailed as e:
+            rec.status, rec.error = e.status, str(e)
+            ctx.stats.record(rec)
+            return error_response(call.api, e.status, str(e), extra)
+    usage = sum_usage(usages)
+    assert isinstance(data, dict)
+    final = dialect.merge(earlier, data, usage) if earlier else data
+    if usage is not None:
+        rec.usage, rec.usage_known = usage_of(call.api, usage), True
+    rec.status = rec.upstream_status = 200
+    ctx.stats.record(rec)
+    return RawResponse(200, response_headers(headers, decoded=True, extra=extra), dumps(final).encode())
+
+
+async def _pump(resp: UpstreamResponse, relay: Relay) -> AsyncIterator[bytes]:
+    parser = SSEParser()
+    try:
+        async for chunk in resp.aiter_bytes():
+            out = b"".join([relay.on_event(ev) for ev in parser.feed(chunk)])
+            if out:
+                yield out
+    finally:
+        with anyio.CancelScope(shield=True):
+            await resp.aclose()
+
+
+async def _stream(
+    ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, dialect: Dialect, relay: Relay, resp: UpstreamResponse
+) -> AsyncIterator[bytes]:
+    body: Obj = dict(call.payload or {})
+    hid = False
+    try:
+        for round_no in range(ctx.settings.retrieve_rounds + 1):
+            relay.start_round()
+            rec.rounds += 1
+            try:
+                async for out in _pump(resp, relay):
+                    yield out
+            except TRANSPORT_ERRORS as e:
+                ctx.stats.error("upstream_reset")
+                rec.error = f"upstream stream broke: {type(e).__name__}: {e}"
+                yield error_event(call.api, 502, rec.error)
+                return
+            relay.end_round()
+            ours = relay.our_calls()
+            if not ours or relay.failed:
+                break
+            hid = True
+            results = _answer(ctx, dialect, ours)
+            rec.retrieve_calls += len(ours)
+            theirs = relay.client_call_ids()
+            if theirs or round_no == ctx.settings.retrieve_rounds:
+                ctx.pending.remember(theirs, ours, results)
+                break
+            body = dialect.continue_body(body, relay.turn(), results)
+            failure = await _continue(ctx, call, body)
+            if isinstance(failure, bytes):
+                rec.error = "continuation failed"
+                yield failure
+                return
+            resp = failure
+        yield relay.finish(hid_calls=hid)
+        if isinstance(relay, ResponsesRelay) and relay.response_id and relay.upstream_id:
+            ctx.pending.alias(relay.response_id, relay.upstream_id)
+    finally:
+        if relay.usage_total:
+            rec.usage, rec.usage_known = usage_of(call.api, relay.usage_total), True
+        ctx.stats.record(rec)
+
+
+async def _continue(ctx: ProxyContext, call: UpstreamCall, body: Obj) -> UpstreamResponse | bytes:
+    """The next round's response, or the error event to end the client's stream with."""
+    try:
+        resp = await open_upstream(ctx, _next_call(call, body))
+    except UpstreamFailed as e:
+        return error_event(call.api, e.status, str(e))
+    if resp.status_code != 200:
+        try:
+            raw = await _read(resp)
+        except UpstreamFailed as e:
+            return error_event(call.api, e.status, str(e))
+        return error_event(call.api, resp.status_code, f"upstream error while continuing: {_message(raw)}")
+    return resp

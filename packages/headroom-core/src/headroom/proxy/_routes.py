@@ -1,0 +1,235 @@
+"""The model routes (read, check, compress, forward) and the pass-through for every other path."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import time
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+from starlette.requests import ClientDisconnect, Request
+
+from headroom.api import compress_request
+from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom.proxy._context import ProxyContext
+from headroom.proxy._dialects import DIALECTS
+from headroom.proxy._forward import Headers, RawResponse, error_response, relay
+from headroom.proxy._managed import managed
+from headroom.proxy._sse import dumps
+from headroom.proxy._stats import RequestRecord
+from headroom.proxy.backends import HOP_HEADERS, CallApi, UpstreamCall
+from headroom.result import CompressResult
+
+__all__ = ["model_route", "passthrough"]
+
+log = logging.getLogger("headroom.proxy")
+
+# Compression of a large request runs in a worker thread so other streams keep flowing meanwhile.
+OFFLOAD_BYTES = 64 * 1024
+_UPSTREAM_PATH = {"/chat/completions": "/v1/chat/completions", "/responses": "/v1/responses"}
+_COMPRESS_API: dict[str, Any] = {
+    "anthropic-messages": "anthropic-messages",
+    "anthropic-count-tokens": "anthropic-messages",
+    "openai-chat": "openai-chat",
+    "openai-responses": "openai-responses",
+}
+
+
+class BadRequest(Exception):
+    """A request the proxy refuses before it goes anywhere (4xx)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def client_headers(scope: MutableMapping[str, Any], *, managed: bool = False) -> list[tuple[str, str]]:
+    """The client's headers for the upstream: hop-by-hop ones and the proxy token removed, auth kept."""
+    out = []
+    for k, v in scope["headers"]:
+        name = k.decode("latin-1")
+        if name in HOP_HEADERS or (managed and name == "accept-encoding"):
+            continue
+        out.append((name, v.decode("latin-1")))
+    if managed:
+        out.append(("accept-encoding", "gzip, deflate"))
+    return out
+
+
+async def read_body(request: Request, limit: int, *, json_only: bool) -> bytes:
+    """The request body, refusing oversized bodies and non-JSON content types."""
+    ctype = request.headers.get("content-type", "")
+    if json_only and ctype and "json" not in ctype.lower():
+        raise BadRequest(415, f"expected a JSON body (content-type: application/json), got {ctype!r}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BadRequest(413, f"request body of {int(declared):,} bytes is over the proxy's limit of {limit:,}")
+    parts, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BadRequest(413, f"request body is over the proxy's limit of {limit:,} bytes")
+            parts.append(chunk)
+    except ClientDisconnect:
+        raise BadRequest(400, "the client went away while sending the body") from None
+    return b"".join(parts)
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as e:
+        raise BadRequest(400, f"request body is not valid JSON: {e}") from None
+    if not isinstance(payload, dict):
+        raise BadRequest(400, f"request body must be a JSON object, not {type(payload).__name__}")
+    return payload
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What goes upstream."""
+
+    body: bytes
+    payload: dict[str, Any]
+    result: CompressResult | None
+    managed: bool
+
+
+def _defines_retrieve(payload: dict[str, Any]) -> bool:
+    for tool in payload.get("tools") or []:
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        name = fn.get("name") if isinstance(fn, dict) else tool.get("name") if isinstance(tool, dict) else None
+        if name == RETRIEVE_TOOL_NAME:
+            return True
+    return False
+
+
+def _account(rec: RequestRecord, result: CompressResult) -> None:
+    rec.tokens_before, rec.tokens_after = result.tokens_before, result.tokens_after
+    rec.stages = dict(result.stages)
+    for block in result.blocks:
+        if block.status == "compressed" and block.compressor:
+            agg = rec.compressors.setdefault(block.compressor, [0, 0, 0])
+            agg[0] += 1
+            agg[1] += block.tokens_before
+            agg[2] += block.tokens_after
+
+
+async def _compress(
+    ctx: ProxyContext, api: str, payload: dict[str, Any], size: int, rec: RequestRecord
+) -> tuple[dict[str, Any], CompressResult | None]:
+    run = functools.partial(compress_request, payload, api=_COMPRESS_API[api], store=ctx.store, **ctx.options)
+    try:
+        new, result = await anyio.to_thread.run_sync(run) if size > OFFLOAD_BYTES else run()
+    except ValueError as e:  # the upstream judges bodies the pipeline cannot read; it goes as sent
+        rec.error = f"not compressed: {e}"
+        return payload, None
+    except Exception as e:  # fail open: the request always goes through
+        ctx.stats.error("compress")
+        log.exception("compression failed; forwarding the request unchanged")
+        rec.error = f"compression failed: {type(e).__name__}: {e}"
+        return payload, None
+    _account(rec, result)
+    return new, result
+
+
+async def prepare(ctx: ProxyContext, api: str, payload: dict[str, Any], body: bytes, rec: RequestRecord) -> Prepared:
+    """Compress the request and put back hidden retrievals; the original bytes go when nothing changed."""
+    new = payload
+    previous = payload.get("previous_response_id")
+    if api == "openai-responses" and isinstance(previous, str) and ctx.pending.resolve(previous) != previous:
+        new = {**payload, "previous_response_id": ctx.pending.resolve(previous)}
+    result = None
+    n = payload.get("n")
+    if ctx.settings.compress and not (isinstance(n, int) and n > 1):
+        new, result = await _compress(ctx, api, new, len(body), rec)
+    is_managed = bool(result and result.refs and ctx.settings.options.retrieve_tool and not _defines_retrieve(payload))
+    if api in DIALECTS:
+        again = ctx.pending.reinsert(api, new)
+        if again is not None:
+            new, is_managed = again, True
+    out = body if new is payload else dumps(new).encode()
+    return Prepared(out, new, result, is_managed and api in DIALECTS)
+
+
+def _request_id() -> str:
+    return "hr_" + os.urandom(8).hex()
+
+
+def _token_headers(result: CompressResult | None) -> Headers:
+    if result is None:
+        return []
+    return [
+        (b"x-headroom-tokens-before", str(result.tokens_before).encode()),
+        (b"x-headroom-tokens-after", str(result.tokens_after).encode()),
+        (b"x-headroom-tokens-saved", str(result.tokens_saved).encode()),
+    ]
+
+
+async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> object:
+    """``POST`` to a model API: read, check the budget, compress, forward, account."""
+    rec = RequestRecord(request_id=_request_id(), api=api)
+    extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode())]
+    try:
+        body = await read_body(request, ctx.settings.max_body_bytes, json_only=True)
+        payload = parse_json(body)
+    except BadRequest as e:
+        ctx.stats.error("bad_request")
+        rec.status, rec.error = e.status, str(e)
+        ctx.stats.record(rec)
+        return error_response(api, e.status, str(e), extra)
+    rec.model, rec.stream = str(payload.get("model") or ""), payload.get("stream") is True
+    left = ctx.stats.budget_left()
+    if left is not None and left <= 0 and api != "anthropic-count-tokens":
+        s = ctx.settings
+        msg = (
+            f"headroom budget of ${s.budget_usd:g} per {s.budget_period} is spent (${ctx.stats.spent:.4f}); "
+            f"it resets with the next {s.budget_period} (UTC)"
+        )
+        rec.status, rec.error = 429, "budget spent"
+        ctx.stats.record(rec)
+        return error_response(api, 429, msg, [*extra, (b"retry-after", b"60")])
+    prepared = await prepare(ctx, api, payload, body, rec)
+    extra += _token_headers(prepared.result)
+    scope = request.scope
+    call = UpstreamCall(
+        api=api,
+        method="POST",
+        path=_UPSTREAM_PATH.get(str(scope["path"]), str(scope["path"])),
+        query=scope["query_string"].decode("latin-1"),
+        headers=client_headers(scope, managed=prepared.managed),
+        body=prepared.body,
+        payload=prepared.payload,
+        stream=rec.stream,
+    )
+    rec.proxy_seconds = time.perf_counter() - rec.started
+    if prepared.managed:
+        return await managed(ctx, rec, call, extra)
+    return await relay(ctx, rec, call, extra)
+
+
+async def passthrough(ctx: ProxyContext, request: Request) -> object:
+    """Any other path: forwarded untouched, answered untouched."""
+    rec = RequestRecord(request_id=_request_id(), api="passthrough")
+    extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode())]
+    try:
+        body = await read_body(request, ctx.settings.max_body_bytes, json_only=False)
+    except BadRequest as e:
+        return RawResponse(e.status, [(b"content-type", b"text/plain")], str(e).encode())
+    scope = request.scope
+    call = UpstreamCall(
+        api="passthrough",
+        method=scope["method"],
+        path=scope["path"],
+        query=scope["query_string"].decode("latin-1"),
+        headers=client_headers(scope),
+        body=body,
+    )
+    return await relay(ctx, rec, call, extra)
