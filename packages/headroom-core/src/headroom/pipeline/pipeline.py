@@ -18,6 +18,7 @@ from headroom.pipeline._memo import Memo
 from headroom.pipeline.context import SlotContext, slot_contexts
 from headroom.pipeline.context_fitter import ContextFitter, FitReport
 from headroom.pipeline.dedupe import Deduper
+from headroom.pipeline.detect import split_sections
 from headroom.pipeline.router import ContentRouter
 from headroom.refs import make_ref
 from headroom.result import BlockReport, BlockStatus, CompressResult
@@ -27,6 +28,7 @@ from headroom.tokens import Tokenizer, get_tokenizer
 log = logging.getLogger("headroom")
 
 _MEMO = Memo()
+_SECTIONS = Memo()  # split_sections by ref: detection depends on the text only
 _MEMO_MAX_CHARS = 1_000_000
 MIN_SAVING = 24
 """Tokens a marker-bearing block must save once the retrieve tool is already in the request."""
@@ -241,7 +243,11 @@ class Pipeline:
         repeat = run.deduper.render(ref, text) if run.req.options.dedupe else None
         if repeat is not None:
             return self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
-        detection, compressor = self.router.route(text)
+        hit, sections = _SECTIONS.get(ref)
+        if not hit:
+            sections = split_sections(text)
+            _SECTIONS.put(ref, sections)
+        detection, compressor = self.router.route(text, sections)
         info: dict[str, Any] = {"content_type": detection.type.value, "compressor": getattr(compressor, "name", None)}
         if compressor is None:
             return "unchanged", info

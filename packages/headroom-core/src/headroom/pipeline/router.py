@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from headroom.compressors import Compressor, ContentType, Detection
@@ -14,7 +14,7 @@ from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
 from headroom.compressors.text import TextCompressor
 from headroom.pipeline._sectioned import SectionedCompressor
-from headroom.pipeline.detect import split_sections
+from headroom.pipeline.detect import Section, split_sections
 
 
 def _default_compressors() -> dict[ContentType, Compressor]:
@@ -35,13 +35,15 @@ class ContentRouter:
 
     compressors: Mapping[ContentType, Compressor] = field(default_factory=_default_compressors)
 
-    def route(self, text: str) -> tuple[Detection, Compressor | None]:
+    def route(self, text: str, sections: Sequence[Section] | None = None) -> tuple[Detection, Compressor | None]:
         """The detection for ``text`` and its compressor (None: the type passes through).
 
         Mixed content (see `split_sections`) gets a `SectionedCompressor` that compresses each
         section with its own type's compressor; the detection reported is the largest section's.
+        ``sections`` may pass `split_sections(text)` computed earlier (it depends on the text only).
         """
-        sections = split_sections(text)
+        if sections is None:
+            sections = split_sections(text)
         if len(sections) == 1:
             detection = sections[0].detection
             return detection, self.compressors.get(detection.type)
