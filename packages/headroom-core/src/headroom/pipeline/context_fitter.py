@@ -252,7 +252,7 @@ class ContextFitter:
             before = self.tokenizer.count(slot.text)
             excess = total - budget
             keep_tokens = max(before - excess - 60, 0)
-            head = _head(slot.text, keep_tokens, before)
+            head = _head(slot.text, keep_tokens, self.tokenizer)
             ref = self._stash(slot.text, "text")
             summary = f"{before:,}-token block cut to its first {len(head):,} characters to fit the context window"
             new_text = (head + "\n" if head else "") + _marker(ref, summary)
@@ -266,10 +266,16 @@ def _marker(ref: str, summary: str) -> str:
     return format_marker(ref, summary)
 
 
-def _head(text: str, keep_tokens: int, total_tokens: int) -> str:
-    """The start of ``text`` in whole lines, about ``keep_tokens`` of its ``total_tokens`` long."""
-    if keep_tokens <= 0 or total_tokens <= 0:
+def _head(text: str, keep_tokens: int, tokenizer: Tokenizer) -> str:
+    """The longest run of whole leading lines of ``text`` that fits in ``keep_tokens``."""
+    if keep_tokens <= 0:
         return ""
-    chars = int(len(text) * keep_tokens / total_tokens)
-    cut = text.rfind("\n", 0, chars)
-    return text[: cut if cut > 0 else 0]
+    kept: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        cost = tokenizer.count(line + "\n")
+        if used + cost > keep_tokens:
+            break
+        kept.append(line)
+        used += cost
+    return "\n".join(kept)
