@@ -7,7 +7,13 @@ import headroom_agno
 
 
 def test_imports_core_and_exposes_version() -> None:
-    assert headroom_agno.__all__ == ["__version__"]
+    assert headroom_agno.__all__ == [
+        "HeadroomCompressionManager",
+        "HeadroomModel",
+        "__version__",
+        "headroom_retrieve_tool",
+        "wrap_model",
+    ]
     assert headroom_agno.__version__ == importlib.import_module("headroom").__version__
 
 

@@ -1,0 +1,147 @@
+"""Agno messages seen as OpenAI Chat Completions messages (what core reads), and core's edits written back.
+
+Agno's `Message` already follows the Chat Completions shape: roles, string or part-list content,
+``tool_calls`` and ``tool_call_id``. Each Agno message becomes one view message in the same
+position, each content part one part; what core cannot read (images, audio, unknown parts) becomes
+a placeholder part. Core's edits (strings replaced in place; fitting is off) are written back into
+copies made with ``model_copy``; Agno's messages are never mutated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from agno.models.message import Message
+from headroom import find_refs
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+_PLACEHOLDER_TYPE = "agno_part"
+
+
+def sent_content(message: Message, use_compressed: bool) -> Any:
+    """What a provider sends as the message's content (a tool result's compressed content when in use)."""
+    return message.get_content(use_compressed_content=use_compressed and message.role == "tool")
+
+
+def _text_part(text: str, hide_compressed: bool) -> dict[str, Any]:
+    # Text that already names refs was compressed when the tool ran: compressing it again would hide
+    # those markers behind a new one, so core sees a placeholder instead.
+    if hide_compressed and find_refs(text):
+        return {"type": _PLACEHOLDER_TYPE}
+    return {"type": "text", "text": text}
+
+
+def _content_view(content: Any, hide_compressed: bool) -> Any:
+    if isinstance(content, str):
+        return [] if hide_compressed and find_refs(content) else content
+    if isinstance(content, list):
+        return [
+            _text_part(p["text"], hide_compressed)
+            if isinstance(p, Mapping) and p.get("type") == "text" and isinstance(p.get("text"), str)
+            else {"type": _PLACEHOLDER_TYPE}
+            for p in content
+        ]
+    return None
+
+
+def _calls_view(calls: Any) -> list[dict[str, Any]]:
+    out = []
+    for c in calls if isinstance(calls, list) else []:
+        fn = c.get("function") if isinstance(c, Mapping) else None
+        if not isinstance(fn, Mapping):
+            continue
+        args = fn.get("arguments")
+        out.append(
+            {
+                "id": str(c.get("id") or ""),
+                "type": "function",
+                "function": {
+                    "name": str(fn.get("name") or ""),
+                    "arguments": args if isinstance(args, str) else json.dumps(args or {}, default=str),
+                },
+            }
+        )
+    return out
+
+
+def to_openai(
+    messages: Sequence[Message], *, use_compressed: bool, hide_compressed: bool = True
+) -> list[dict[str, Any]]:
+    """One Chat Completions message per Agno message, in the same positions.
+
+    Args:
+        messages: Agno messages.
+        use_compressed: read tool results' ``compressed_content`` when set (as the provider will).
+        hide_compressed: show text that already carries Headroom markers as a placeholder.
+    """
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        role = m.role if m.role in _ROLES else "assistant"  # unknown roles: nothing core would compress
+        view: dict[str, Any] = {
+            "role": role,
+            "content": _content_view(sent_content(m, use_compressed), hide_compressed),
+        }
+        if view["content"] is None and role not in ("assistant", "tool"):
+            view["content"] = []
+        if role == "tool":
+            view["tool_call_id"] = m.tool_call_id or ""
+        calls = _calls_view(m.tool_calls) if role == "assistant" else []
+        if calls:
+            view["tool_calls"] = calls
+        out.append(view)
+    return out
+
+
+def _new_content(content: Any, after: Any) -> Any:
+    if isinstance(after, str):
+        return after
+    parts = list(content)
+    for k, part in enumerate(after):
+        if part.get("type") == "text":
+            parts[k] = {**parts[k], "text": part["text"]}
+    return parts
+
+
+def apply_edits(
+    messages: Sequence[Message],
+    before: Sequence[Mapping[str, Any]],
+    after: Sequence[Mapping[str, Any]],
+    *,
+    use_compressed: bool,
+) -> list[Message]:
+    """The Agno messages with core's string edits (``before`` → ``after``) written back into copies.
+
+    Raises:
+        ValueError: when ``after`` does not have ``before``'s shape.
+    """
+    if len(before) != len(after):
+        raise ValueError(f"core returned {len(after)} messages for {len(before)}")
+    out: list[Message] = []
+    for m, b, a in zip(messages, before, after, strict=True):
+        if a.get("content") == b.get("content"):
+            out.append(m)
+            continue
+        compressed = use_compressed and m.role == "tool" and m.compressed_content is not None
+        content = _new_content(sent_content(m, use_compressed), a["content"])
+        out.append(m.model_copy(update={"compressed_content": content} if compressed else {"content": content}))
+    return out
+
+
+def message_texts(message: Message, use_compressed: bool) -> Iterator[str]:
+    """The text strings of one message as it is sent."""
+    content = sent_content(message, use_compressed)
+    if isinstance(content, str):
+        yield content
+    elif isinstance(content, list):
+        for p in content:
+            if isinstance(p, Mapping) and isinstance(p.get("text"), str):
+                yield p["text"]
+
+
+def user_text(message: Message) -> str | None:
+    """The text of a user message, or None for any other message."""
+    if message.role != "user":
+        return None
+    return "\n".join(message_texts(message, False)) or None
