@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from headroom import MemoryStore, compress, find_refs, retrieve
-from headroom.formats import get_format
+from headroom.formats import get_format, pairs_intact
 from headroom.models import get_model
 from headroom.pipeline.context_fitter import MESSAGE_OVERHEAD
 from headroom.tokens import get_tokenizer
@@ -76,19 +76,6 @@ def digest_final(cases: list[dict[str, Any]]) -> list[str]:
             hashlib.sha256(json.dumps(r.messages, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
         )
     return out
-
-
-def pairs_intact(fmt: str, messages: Sequence[dict[str, Any]]) -> bool:
-    """Every tool call is answered and every answer follows its call."""
-    adapter = get_format(fmt)
-    open_calls: set[str] = set()
-    for m in messages:
-        for answered in adapter.answers(m):
-            if answered not in open_calls:
-                return False
-            open_calls.discard(answered)
-        open_calls |= {c.id for c in adapter.tool_calls(m)}
-    return not open_calls
 
 
 def check_fit(case: dict[str, Any], frac: float) -> dict[str, Any]:

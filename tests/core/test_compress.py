@@ -313,3 +313,15 @@ def test_originals_fetched_through_mcp_are_not_compressed_again(store: MemorySto
     ]
     result = compress(messages, model="gpt-4o", store=store)
     assert result.messages[2]["content"] == log
+
+
+def test_headrooms_own_output_is_not_compressed_again(store: MemoryStore) -> None:
+    from headroom import compress_text
+
+    log = build_log(3000)
+    once = compress_text(log, query="payment 8812", store=store)
+    twice = compress_text(once.text, query="payment 8812", store=store)
+    assert twice.text == once.text and twice.refs == once.refs
+    # With another store the markers are just data, and the text is compressed like any other.
+    elsewhere = compress_text(once.text, query="payment 8812", store=MemoryStore())
+    assert elsewhere.text != once.text

@@ -6,9 +6,8 @@ import json
 
 import pytest
 from headroom import MemoryStore, compress, find_refs, retrieve
-from headroom.formats import get_format
+from headroom.formats import get_format, pairs_intact
 
-from tests.core.cache_helpers import pairs_intact
 from tests.core.helpers import build_log
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "ToolCall",
     "detect_format",
     "get_format",
+    "pairs_intact",
     "replace_at",
 ]
 
@@ -116,3 +117,16 @@ def detect_format(messages: Sequence[Any], model: str | None = None) -> FormatNa
     if "openai" in votes:
         return "openai"
     return "anthropic" if claude else "openai"
+
+
+def pairs_intact(fmt: str, messages: Sequence[Any]) -> bool:
+    """True when every tool call in ``messages`` is answered, and every answer follows its call."""
+    adapter = get_format(fmt)
+    open_calls: set[str] = set()
+    for m in messages:
+        for answered in adapter.answers(m):
+            if answered not in open_calls:
+                return False
+            open_calls.discard(answered)
+        open_calls |= {c.id for c in adapter.tool_calls(m)}
+    return not open_calls

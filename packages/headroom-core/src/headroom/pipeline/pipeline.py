@@ -75,6 +75,20 @@ class _Run:
         """The request's store (opened on first use)."""
         return self.req.store()
 
+    def already_compressed(self, text: str) -> bool:
+        """Whether ``text`` is Headroom's own output: it names a ref this store holds.
+
+        Compressing it again would only nest refs. A marker-like string whose ref the store does
+        not hold is just data, and the block is compressed as usual.
+        """
+        refs = find_refs(text)
+        if not refs:
+            return False
+        try:
+            return any(self.store().contains(r) for r in refs)
+        except StoreError:
+            return False
+
     def record_sent(self, block: _Block, ref: str, out: str) -> None:
         """Remember what was sent for a block, so a later request can keep its cached bytes."""
         if self.keep_sent:
@@ -239,6 +253,8 @@ class Pipeline:
     def _compress(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]]:
         """Route and compress one block (or spot it as a repeat); sets ``block.new_text`` when replaced."""
         text, task = block.slot.text, block.ctx.task
+        if run.already_compressed(text):
+            return "unchanged", {"content_type": None, "compressor": None}
         ref = make_ref(text)
         repeat = run.deduper.render(ref, text) if run.req.options.dedupe else None
         if repeat is not None:
