@@ -202,8 +202,11 @@ def test_backends_from_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     sys.modules.pop("echo_backend", None)
 
 
-def test_missing_backends_name_the_package_to_install() -> None:
-    with pytest.raises(ValueError, match="headroom-litellm"):
+def test_missing_backends_name_the_package_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match=r"no proxy backend named 'nosuch'.*headroom\.proxy_backends"):
+        load_backend(ProxySettings(backend="nosuch/x"), httpx.AsyncClient())
+    monkeypatch.setattr("headroom.proxy.backends.entry_points", lambda **kw: [])  # as without headroom-litellm
+    with pytest.raises(ValueError, match="pip install headroom-litellm"):
         load_backend(ProxySettings(backend="litellm/anthropic"), httpx.AsyncClient())
     with pytest.raises(ValueError, match="azure"):
         ProxySettings(backend="azure").validate()
