@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from headroom.bench.compression import compression
+from headroom.bench.proxy import proxy
 
 
 @click.group("bench")
@@ -13,3 +14,4 @@ def bench() -> None:
 
 
 bench.add_command(compression)
+bench.add_command(proxy)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 
 from headroom.proxy._pending import PendingRetrievals
 from headroom.proxy._stats import ProxyStats
+from headroom.proxy._upstream import UpstreamPool
 from headroom.proxy.backends import Backend, UpstreamCall, UpstreamResponse, load_backend
 from headroom.proxy.settings import ProxySettings
 from headroom.store import Store, default_store, open_store
@@ -19,6 +21,8 @@ from headroom.store import Store, default_store, open_store
 __all__ = ["ProxyContext"]
 
 log = logging.getLogger("headroom.proxy")
+
+_PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 def _changed_options(settings: ProxySettings) -> dict[str, Any]:
@@ -39,6 +43,7 @@ class ProxyContext:
         self._store = store
         self._own_store = False
         self._client: httpx.AsyncClient | None = None
+        self._pool: UpstreamPool | None = None
 
     # ---- lazily opened parts -----------------------------------------------------------------------
 
@@ -69,8 +74,15 @@ class ProxyContext:
     def backend(self) -> Backend:
         """The upstream backend."""
         if self._backend is None:
-            self._backend = load_backend(self.settings, self.client)
+            self._backend = load_backend(self.settings, lambda: self.client, pool=self._lean_pool())
         return self._backend
+
+    def _lean_pool(self) -> UpstreamPool | None:
+        """The lean client, unless traffic must go through an HTTP(S) proxy (httpx handles those)."""
+        if any(os.environ.get(k) for k in _PROXY_ENV):
+            return None
+        self._pool = UpstreamPool(connect_timeout=min(10.0, self.settings.timeout), read_timeout=self.settings.timeout)
+        return self._pool
 
     async def send(self, call: UpstreamCall) -> UpstreamResponse:
         """Send a call through the backend."""
@@ -89,6 +101,8 @@ class ProxyContext:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._pool is not None:
+            await self._pool.aclose()
         self.stats.close()
         if self._own_store and self._store is not None:
             self._store.close()

@@ -68,7 +68,7 @@ async def open_upstream(ctx: ProxyContext, call: UpstreamCall) -> UpstreamRespon
     """Send ``call``; transport failures become `UpstreamFailed` with 504 (timeout) or 502."""
     try:
         return await ctx.send(call)
-    except httpx.TimeoutException as e:
+    except (httpx.TimeoutException, TimeoutError) as e:
         ctx.stats.error("upstream_timeout")
         raise UpstreamFailed(504, f"the upstream did not answer in time ({type(e).__name__})") from e
     except TRANSPORT_ERRORS as e:

@@ -148,7 +148,10 @@ async def prepare(ctx: ProxyContext, api: str, payload: dict[str, Any], body: by
         new = {**payload, "previous_response_id": ctx.pending.resolve(previous)}
     result = None
     n = payload.get("n")
-    if ctx.settings.compress and not (isinstance(n, int) and n > 1):
+    # A block needs options.min_tokens tokens to be compressed, and a token is at least one byte of
+    # the body: a smaller body has nothing to compress, so it skips the pipeline altogether.
+    worth = len(body) >= ctx.settings.options.min_tokens
+    if ctx.settings.compress and worth and not (isinstance(n, int) and n > 1):
         new, result = await _compress(ctx, api, new, len(body), rec)
     is_managed = bool(result and result.refs and ctx.settings.options.retrieve_tool and not _defines_retrieve(payload))
     if api in DIALECTS:

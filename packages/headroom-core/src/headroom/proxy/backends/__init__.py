@@ -8,10 +8,12 @@ base URLs), ``bedrock`` (SigV4, ``headroom-core[bedrock]``) and ``vertex_ai`` (g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 import httpx
 
+from headroom.proxy._upstream import UpstreamPool
 from headroom.proxy.backends._base import (
     ENTRY_POINT_GROUP,
     HOP_HEADERS,
@@ -41,38 +43,48 @@ __all__ = [
 ]
 
 
-def load_backend(settings: ProxySettings, client: httpx.AsyncClient) -> Backend:
-    """The backend ``settings.backend`` names, sharing ``client``.
+def load_backend(
+    settings: ProxySettings,
+    client: httpx.AsyncClient | Callable[[], httpx.AsyncClient],
+    *,
+    pool: UpstreamPool | None = None,
+) -> Backend:
+    """The backend ``settings.backend`` names.
+
+    Args:
+        settings: the proxy's settings.
+        client: the shared httpx client, or a function returning it (so it is made only when used).
+        pool: the lean keep-alive client the URL-and-headers backends use when given.
 
     Raises:
         ValueError: an unknown backend name, or a built-in one missing a setting it needs.
         ImportError: the backend's extra is not installed (the message names the install command).
     """
+    get: Callable[[], httpx.AsyncClient] = (lambda: client) if isinstance(client, httpx.AsyncClient) else client
     name, _, target = settings.backend.partition("/")
     if name in ("auto", "anthropic", "openai") and not target:
         anthropic = settings.upstream_url if name == "anthropic" and settings.upstream_url else settings.anthropic_url
         openai = settings.upstream_url if name == "openai" and settings.upstream_url else settings.openai_url
-        return HttpBackend(name, client, direct_router(name, anthropic, openai))
+        return HttpBackend(name, get, direct_router(name, anthropic, openai), pool=pool)
     if name == "openrouter" and not target:
         url = base_url(settings.upstream_url or DEFAULT_OPENROUTER_URL)
-        return HttpBackend(name, client, lambda call: url)
+        return HttpBackend(name, get, lambda call: url, pool=pool)
     if name == "azure" and not target:
         if not settings.upstream_url:
             raise ValueError("the azure backend needs --upstream-url https://<resource>.openai.azure.com/openai")
         url = base_url(settings.upstream_url)
-        return HttpBackend(name, client, lambda call: url, azure_headers)
+        return HttpBackend(name, get, lambda call: url, azure_headers, pool=pool)
     if name == "bedrock" and not target:
         from headroom.proxy.backends.bedrock import BedrockBackend
 
-        return BedrockBackend(
-            client, region=_need(settings.region, "bedrock", "--region"), endpoint=settings.upstream_url
-        )
+        region = _need(settings.region, "bedrock", "--region")
+        return BedrockBackend(get(), region=region, endpoint=settings.upstream_url)
     if name == "vertex_ai" and not target:
         from headroom.proxy.backends.vertex import VertexBackend
 
         region = _need(settings.region, "vertex_ai", "--region")
-        return VertexBackend(client, region=region, project=settings.project, endpoint=settings.upstream_url)
-    return _from_entry_point(name, target, settings, client)
+        return VertexBackend(get(), region=region, project=settings.project, endpoint=settings.upstream_url)
+    return _from_entry_point(name, target, settings, get())
 
 
 def _need(value: str | None, backend: str, flag: str) -> str:

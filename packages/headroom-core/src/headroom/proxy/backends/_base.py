@@ -31,6 +31,7 @@ HOP_HEADERS = frozenset(
         "host",
         "content-length",
         "connection",
+        "expect",
         "keep-alive",
         "proxy-authorization",
         "proxy-connection",

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
+from headroom.proxy._upstream import UpstreamPool
 from headroom.proxy.backends._base import HttpxResponse, UpstreamCall, UpstreamResponse
 
 __all__ = ["HttpBackend", "azure_headers", "base_url", "direct_router"]
@@ -22,22 +23,26 @@ class HttpBackend:
 
     Args:
         name: the backend's name.
-        client: the proxy's shared HTTP client.
+        client: returns the proxy's shared httpx client (used when there is no pool).
         route: the base URL for a call.
         headers: an optional rewrite of the forwarded headers (Azure's ``api-key``).
+        pool: the lean keep-alive client for the hot path (see `headroom.proxy._upstream`).
     """
 
     def __init__(
         self,
         name: str,
-        client: httpx.AsyncClient,
+        client: Callable[[], httpx.AsyncClient],
         route: Callable[[UpstreamCall], str],
         headers: Callable[[Sequence[tuple[str, str]]], Sequence[tuple[str, str]]] | None = None,
+        *,
+        pool: UpstreamPool | None = None,
     ) -> None:
         self.name = name
         self._client = client
         self._route = route
         self._headers = headers
+        self._pool = pool
 
     async def send(self, call: UpstreamCall) -> UpstreamResponse:
         """Send the call; returns once the response headers are in."""
@@ -45,8 +50,11 @@ class HttpBackend:
         if call.query:
             url += "?" + call.query
         headers = self._headers(call.headers) if self._headers else call.headers
-        request = self._client.build_request(call.method, url, headers=list(headers), content=call.body)
-        return HttpxResponse(await self._client.send(request, stream=True))
+        if self._pool is not None:
+            return await self._pool.request(call.method, url, headers, call.body)
+        client = self._client()
+        request = client.build_request(call.method, url, headers=list(headers), content=call.body)
+        return HttpxResponse(await client.send(request, stream=True))
 
     async def aclose(self) -> None:
         """The shared client belongs to the app; nothing to release here."""
