@@ -27,51 +27,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
-import struct
 import threading
-import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 
 from headroom.markers import RETRIEVE_TOOL_NAME
-from headroom.testing._fake_formats import (
-    Api,
-    FakeToolCall,
-    Rendered,
-    bedrock_frame,
-    error_body,
-    render_body,
-    render_events,
+from headroom.testing._fake_formats import Api, FakeToolCall, Rendered, error_body, render_body
+from headroom.testing._fake_http import (
+    Conn,
+    RecordedRequest,
+    path_model,
+    read_request,
+    reset,
+    route,
+    send_json,
+    send_stream,
 )
 
 __all__ = ["FakeToolCall", "FakeUpstream", "RecordedRequest", "Reply"]
-
-_ROUTES: dict[str, Api] = {
-    "/v1/chat/completions": "openai-chat",
-    "/chat/completions": "openai-chat",
-    "/v1/messages": "anthropic-messages",
-    "/v1/responses": "openai-responses",
-    "/responses": "openai-responses",
-}
-
-
-def _route(path: str) -> tuple[Api | None, str]:
-    """(API, framing) for a path: plain HTTP/SSE, or Bedrock's event stream."""
-    if path in _ROUTES:
-        return _ROUTES[path], "plain"
-    for suffix, api in _ROUTES.items():  # behind a prefix, as Azure's /openai/v1/... or OpenRouter's /api/v1/...
-        if suffix.startswith("/v1/") and path.endswith(suffix):
-            return api, "plain"
-    if path.startswith("/model/") and path.endswith("/invoke"):
-        return "anthropic-messages", "plain"  # Bedrock InvokeModel
-    if path.startswith("/model/") and path.endswith("/invoke-with-response-stream"):
-        return "anthropic-messages", "eventstream"
-    if path.endswith((":rawPredict", ":streamRawPredict")):
-        return "anthropic-messages", "plain"  # Vertex AI
-    return None, "plain"
 
 
 @dataclass(frozen=True)
@@ -141,47 +115,7 @@ class Reply:
         return cls(text=text, reset_after=after_events)
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake upstream received it.
-
-    Attributes:
-        method: ``"POST"``, ``"GET"``...
-        path: the path without the query string.
-        query: the query string (``""`` when none).
-        headers: header names lower-cased (repeated headers joined with ``", "``).
-        body: the raw body.
-    """
-
-    method: str
-    path: str
-    query: str
-    headers: Mapping[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        """The body parsed as JSON, or None when it is empty or not JSON."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError:
-            return None
-
-    @property
-    def text(self) -> str:
-        """The body decoded as UTF-8 (undecodable bytes replaced)."""
-        return self.body.decode("utf-8", "replace")
-
-
 Script = Reply | Callable[[RecordedRequest], Reply]
-
-
-@dataclass
-class _Conn:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    keep_alive: bool = True
-    sent: bytearray | None = None
 
 
 class FakeUpstream:
@@ -269,7 +203,7 @@ class FakeUpstream:
     @property
     def model_requests(self) -> list[RecordedRequest]:
         """Only the model requests (chat completions, messages, responses; Bedrock and Vertex paths too)."""
-        return [r for r in self.requests if _route(r.path)[0] is not None]
+        return [r for r in self.requests if route(r.path)[0] is not None]
 
     @property
     def pending(self) -> int:
@@ -316,10 +250,10 @@ class FakeUpstream:
                 task.cancel()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = _Conn(reader, writer)
+        conn = Conn(reader, writer)
         try:
             while conn.keep_alive:
-                request = await _read_request(conn)
+                request = await read_request(conn)
                 if request is None:
                     break
                 if self.record:
@@ -335,20 +269,20 @@ class FakeUpstream:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _answer(self, conn: _Conn, request: RecordedRequest) -> None:
-        api, framing = _route(request.path)
+    async def _answer(self, conn: Conn, request: RecordedRequest) -> None:
+        api, framing = route(request.path)
         if request.method == "POST" and request.path.endswith("/messages/count_tokens"):
-            await _send_json(conn, 200, {"input_tokens": max(1, len(request.body) // 4)})
+            await send_json(conn, 200, {"input_tokens": max(1, len(request.body) // 4)})
         elif request.method == "POST" and api is not None:
             reply, number = self._next_reply(request)
             await self._model_reply(conn, request, api, reply, number, framing)
         elif request.method == "GET" and request.path.rstrip("/").endswith("/models"):
-            await _send_json(conn, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+            await send_json(conn, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
         else:
-            await _send_json(conn, 404, error_body("openai-chat", 404, f"no route for {request.method} {request.path}"))
+            await send_json(conn, 404, error_body("openai-chat", 404, f"no route for {request.method} {request.path}"))
 
     async def _model_reply(
-        self, conn: _Conn, request: RecordedRequest, api: Api, reply: Reply, number: int, framing: str
+        self, conn: Conn, request: RecordedRequest, api: Api, reply: Reply, number: int, framing: str
     ) -> None:
         body = request.json if isinstance(request.json, dict) else {}
         if reply.hang_seconds is not None:
@@ -356,16 +290,16 @@ class FakeUpstream:
             conn.keep_alive = False
             return
         if reply.reset_after == 0:
-            await _reset(conn)
+            await reset(conn)
             return
         if reply.status != 200:
-            await _send_json(conn, reply.status, error_body(api, reply.status, reply.message), reply.headers)
+            await send_json(conn, reply.status, error_body(api, reply.status, reply.message), reply.headers)
             return
         text_len = len(reply.text or "") + sum(len(json.dumps(dict(c.arguments))) for c in reply.tool_calls)
         stream_options = body.get("stream_options")
         rendered = Rendered(
             api=api,
-            model=str(body.get("model") or _path_model(request.path)),
+            model=str(body.get("model") or path_model(request.path)),
             number=number,
             text=reply.text,
             calls=reply.tool_calls,
@@ -373,111 +307,15 @@ class FakeUpstream:
             output_tokens=reply.output_tokens if reply.output_tokens is not None else max(1, text_len // 4),
             include_usage=isinstance(stream_options, dict) and bool(stream_options.get("include_usage")),
         )
-        if framing == "eventstream":
-            await _send_stream(conn, rendered, reply, eventstream=True)
-        elif body.get("stream") is True or request.path.endswith(":streamRawPredict"):
-            await _send_stream(conn, rendered, reply)
+        streamed = body.get("stream") is True or request.path.endswith(":streamRawPredict")
+        if framing == "eventstream" or streamed:
+            await send_stream(
+                conn,
+                rendered,
+                headers=reply.headers,
+                reset_after=reply.reset_after,
+                delay=reply.delay,
+                eventstream=framing == "eventstream",
+            )
         else:
-            await _send_json(conn, 200, render_body(rendered), reply.headers)
-
-
-# ---- HTTP/1.1, just enough ---------------------------------------------------------------------------
-
-
-async def _read_request(conn: _Conn) -> RecordedRequest | None:
-    try:
-        head = await conn.reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError:
-        return None
-    lines = head.decode("latin-1").split("\r\n")
-    method, target, version = lines[0].split(" ", 2)
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if ":" in line:
-            name, value = line.split(":", 1)
-            key = name.strip().lower()
-            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
-    if headers.get("connection", "").lower() == "close" or version == "HTTP/1.0":
-        conn.keep_alive = False
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = await _read_chunked(conn.reader)
-    else:
-        body = await conn.reader.readexactly(int(headers.get("content-length", "0") or 0))
-    path, _, query = target.partition("?")
-    return RecordedRequest(method=method, path=path, query=query, headers=headers, body=body)
-
-
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip() or b"0", 16)
-        if size == 0:
-            await reader.readuntil(b"\r\n")
-            return b"".join(parts)
-        parts.append(await reader.readexactly(size))
-        await reader.readexactly(2)
-
-
-def _head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
-    reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Status"
-    lines = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers)]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-async def _send_json(conn: _Conn, status: int, data: Any, extra: Iterable[tuple[str, str]] = ()) -> None:
-    payload = json.dumps(data).encode()
-    headers = [
-        ("content-type", "application/json"),
-        ("content-length", str(len(payload))),
-        ("x-request-id", "req_fake"),
-    ]
-    if not conn.keep_alive:
-        headers.append(("connection", "close"))
-    if conn.sent is not None:
-        conn.sent += payload
-    conn.writer.write(_head(status, [*headers, *extra]) + payload)
-    await conn.writer.drain()
-
-
-def _path_model(path: str) -> str:
-    if path.startswith("/model/"):
-        return urllib.parse.unquote(path.split("/")[2])
-    if "/models/" in path:
-        return path.rsplit("/models/", 1)[1].split(":")[0]
-    return "fake-model"
-
-
-async def _send_stream(conn: _Conn, rendered: Rendered, reply: Reply, *, eventstream: bool = False) -> None:
-    ctype = "application/vnd.amazon.eventstream" if eventstream else "text/event-stream; charset=utf-8"
-    headers = [
-        ("content-type", ctype),
-        ("transfer-encoding", "chunked"),
-        ("cache-control", "no-cache"),
-    ]
-    conn.writer.write(_head(200, [*headers, *reply.headers]))
-    for n, event in enumerate(render_events(rendered)):
-        if reply.reset_after is not None and n >= reply.reset_after:
-            await _reset(conn)
-            return
-        if reply.delay and n:
-            await asyncio.sleep(reply.delay)
-        if eventstream:
-            event = bedrock_frame(event)
-        if conn.sent is not None:
-            conn.sent += event
-        conn.writer.write(b"%x\r\n%s\r\n" % (len(event), event))
-        await conn.writer.drain()
-    conn.writer.write(b"0\r\n\r\n")
-    await conn.writer.drain()
-
-
-async def _reset(conn: _Conn) -> None:
-    """Close with a TCP RST (SO_LINGER 0) after what was written had time to arrive."""
-    await conn.writer.drain()
-    await asyncio.sleep(0.05)
-    sock = conn.writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    conn.keep_alive = False
-    conn.writer.transport.abort()
+            await send_json(conn, 200, render_body(rendered), reply.headers)
