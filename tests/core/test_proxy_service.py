@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import anthropic
+import headroom.proxy
 import httpx
 import pytest
 from headroom import retrieve
@@ -111,3 +114,11 @@ def test_budget_answers_429_in_the_providers_format() -> None:
         with httpx.Client() as c:
             budget = c.get(env.url + "/stats").json()["budget"]
         assert budget["period"] == "hour" and budget["left_usd"] < 0
+
+
+def test_public_surface_and_lazy_server_stack() -> None:
+    assert headroom.proxy.__all__ == ["ProxySettings", "create_app"]
+    code = "import sys, headroom.proxy, headroom.proxy.cli; assert not {'starlette', 'uvicorn'} & set(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    with TestClient(create_app()) as client:  # defaults, no configuration
+        assert client.get("/health").json()["backend"] == "auto"
