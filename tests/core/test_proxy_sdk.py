@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import anthropic
 import httpx
 import pytest
-from headroom import retrieve
-from headroom.testing import Reply
+from headroom import MemoryStore, retrieve
+from headroom.proxy import ProxySettings
+from headroom.proxy.server import ProxyServer
+from headroom.testing import FakeUpstream, RecordedRequest, Reply
 
 from tests.core.proxy_support import (
     QUESTION,
@@ -22,6 +25,7 @@ from tests.core.proxy_support import (
 )
 
 LOG = service_log()
+HI = [{"role": "user", "content": "hi"}]
 FAILURE = "2025-03-14T10:12:30.500Z ERROR [worker-1] payment gateway timeout after 30000ms order=10750"
 
 
@@ -127,3 +131,29 @@ def test_unversioned_openai_paths_are_served(env: Rig) -> None:
     out = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
     assert out.choices[0].message.content == "ok then"
     assert env.up.requests[-1].path == "/v1/chat/completions"
+
+
+def test_gzipped_upstream_answers_relayed_and_accounted() -> None:
+    with FakeUpstream(gzip=True) as up:
+        settings = ProxySettings(port=0, openai_url=up.base_url, anthropic_url=up.base_url)
+        with ProxyServer(settings, store=MemoryStore()) as proxy:
+            client = anthropic.Anthropic(base_url=proxy.base_url, api_key="k", max_retries=0)
+            up.script(Reply.say("relayed"), fetch_first_ref, Reply.say("after retrieval"))
+            relayed = client.messages.create(model="claude-sonnet-4-6", max_tokens=5, messages=HI)  # type: ignore[arg-type]
+            assert relayed.content[0].text == "relayed"  # type: ignore[union-attr]
+            assert up.reply_body(up.requests[0])[:2] == b"\x1f\x8b"  # it really was gzip on the wire
+            with httpx.Client() as c:
+                first = c.get(proxy.base_url + "/stats").json()["cost_usd"]
+            # the usage was read from the gzipped answer: input as billed, one output token
+            assert first == pytest.approx((len(up.requests[0].body) // 4 * 3.0 + 1 * 15.0) / 1e6)
+            managed = client.messages.create(model="claude-sonnet-4-6", max_tokens=5, messages=anthropic_messages(LOG))  # type: ignore[arg-type]
+            assert managed.content[-1].text == "after retrieval"  # type: ignore[union-attr]
+            with httpx.Client() as c:
+                stats = c.get(proxy.base_url + "/stats").json()
+    billed = sum(max(1, len(r.body) // 4) for r in up.model_requests)
+    expected = billed * 3.0 / 1e6  # claude-sonnet-4-6 input price; output tokens add a little
+    assert expected < stats["per_model"]["claude-sonnet-4-6"]["cost_usd"] < expected * 1.5
+
+
+def fetch_first_ref(req: RecordedRequest) -> Reply:
+    return Reply.retrieve(refs_in(req)[0], query="gateway")

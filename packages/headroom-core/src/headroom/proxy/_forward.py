@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import AsyncIterator, Sequence
 
 import anyio
@@ -107,10 +108,23 @@ async def relay(ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, extra
         return error_response(call.api, 502, rec.error, extra)
     finally:
         await resp.aclose()
-    if resp.status_code == 200 and call.api != "passthrough" and not _encoded(resp) and len(body) < _USAGE_SNIFF_LIMIT:
-        _usage_from_body(rec, call.api, body)
+    if resp.status_code == 200 and call.api != "passthrough" and len(body) < _USAGE_SNIFF_LIMIT:
+        _usage_from_body(rec, call.api, _decoded(resp, body))
     ctx.stats.record(rec)
     return RawResponse(resp.status_code, headers, body)
+
+
+def _decoded(resp: UpstreamResponse, body: bytes) -> bytes:
+    """The body without gzip/deflate (for reading usage only; the client gets it as it came)."""
+    encoding = next((v.strip().lower() for k, v in resp.headers if k.lower() == "content-encoding"), "")
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return b""
+    try:
+        return zlib.decompress(body, 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS)
+    except zlib.error:
+        return b""
 
 
 def _usage_from_body(rec: RequestRecord, api: str, body: bytes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import socket
 import struct
@@ -132,13 +133,16 @@ def _head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def send_json(conn: Conn, status: int, data: Any, extra: Iterable[tuple[str, str]] = ()) -> None:
+async def send_json(
+    conn: Conn, status: int, data: Any, extra: Iterable[tuple[str, str]] = (), *, gzipped: bool = False
+) -> None:
+    """A JSON response (gzip-encoded when asked)."""
     payload = json.dumps(data).encode()
-    headers = [
-        ("content-type", "application/json"),
-        ("content-length", str(len(payload))),
-        ("x-request-id", "req_fake"),
-    ]
+    headers = [("content-type", "application/json"), ("x-request-id", "req_fake")]
+    if gzipped:
+        payload = gzip.compress(payload, mtime=0)
+        headers.append(("content-encoding", "gzip"))
+    headers.append(("content-length", str(len(payload))))
     if not conn.keep_alive:
         headers.append(("connection", "close"))
     if conn.sent is not None:

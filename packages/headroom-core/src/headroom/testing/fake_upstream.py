@@ -126,11 +126,21 @@ class FakeUpstream:
         host: the address to bind (loopback by default).
         port: the port; 0 picks a free one.
         record: keep every request in `requests` (turn off for long benchmarks).
+        gzip: gzip JSON model replies when the request accepts it (as the real APIs do).
     """
 
-    def __init__(self, *, default: Reply | None = None, host: str = "127.0.0.1", port: int = 0, record: bool = True):
+    def __init__(
+        self,
+        *,
+        default: Reply | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        record: bool = True,
+        gzip: bool = False,
+    ):
         self.default = default or Reply.say("ok")
         self.record = record
+        self.gzip = gzip
         self._host, self._port = host, port
         self._script: list[Script] = []
         self._requests: list[RecordedRequest] = []
@@ -318,4 +328,5 @@ class FakeUpstream:
                 eventstream=framing == "eventstream",
             )
         else:
-            await send_json(conn, 200, render_body(rendered), reply.headers)
+            gzipped = self.gzip and "gzip" in request.headers.get("accept-encoding", "")
+            await send_json(conn, 200, render_body(rendered), reply.headers, gzipped=gzipped)
