@@ -59,6 +59,39 @@ def _outside_texts(system: Any, tools: Any) -> list[str]:
     return texts
 
 
+_COUNTS = Memo(maxsize=8192)
+_COUNT_MEMO_MIN_CHARS = 1024
+
+
+@dataclass(frozen=True)
+class _MemoTokenizer:
+    """A tokenizer whose counts of long texts are remembered: a conversation re-sends its blocks
+    on every turn, and counting them again was most of the pipeline's time on a warm request."""
+
+    inner: Tokenizer
+
+    @property
+    def name(self) -> str:
+        """The wrapped tokenizer's name."""
+        return self.inner.name
+
+    @property
+    def exact(self) -> bool:
+        """Whether the wrapped tokenizer is exact."""
+        return self.inner.exact
+
+    def count(self, text: str) -> int:
+        """The wrapped count, memoised for long texts."""
+        if len(text) < _COUNT_MEMO_MIN_CHARS:
+            return self.inner.count(text)
+        key = (self.inner.name, len(text), hash(text))
+        hit, n = _COUNTS.get(key)
+        if not hit:
+            n = self.inner.count(text)
+            _COUNTS.put(key, n)
+        return int(n)
+
+
 @dataclass
 class _Run:
     """Per-request state shared by the blocks of one run."""
@@ -130,7 +163,7 @@ class Pipeline:
         t0 = time.perf_counter()
         stages: dict[str, float] = {}
         adapter, opts = req.adapter, req.options
-        tokenizer = get_tokenizer(req.model, exact_claude=opts.exact_claude)
+        tokenizer = _MemoTokenizer(get_tokenizer(req.model, exact_claude=opts.exact_claude))
         adapter.validate(req.messages)
         slots = list(adapter.slots(req.messages))
         contexts = slot_contexts(adapter, req.messages, slots, query=req.query, max_query_chars=opts.max_query_chars)
