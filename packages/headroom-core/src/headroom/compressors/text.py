@@ -16,13 +16,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from headroom.compressors._base import STOPWORDS, Detection, TaskContext
 from headroom.compressors._text_score import BM25Scorer, SentenceScorer, describe
 from headroom.compressors._text_split import Lines, Unit, prose_share, split_units
 from headroom.markers import format_marker
 
-__all__ = ["BM25Scorer", "SentenceScorer", "TextCompressor"]
+__all__ = ["BM25Scorer", "PrunerSkipped", "SentenceScorer", "TextCompressor", "TextOutput", "UnitPruner"]
 
 _WORD = re.compile(r"\w+")
 _NOUNS = {
@@ -67,6 +68,51 @@ def _runs(keep: Sequence[bool]) -> list[tuple[int, int, bool]]:
     return runs
 
 
+# --- ML backend hook (headroom.ml implements `UnitPruner`; the default path needs none of it) ---
+
+
+class PrunerSkipped(Exception):  # a verdict, not a failure: the default path takes over
+    """Raised by a `UnitPruner` that cannot serve this text now; the message says why, in stable words."""
+
+
+class UnitPruner(Protocol):
+    """A learned judge of what to keep: one keep-probability per unit (e.g. `headroom.ml.MLPruner`)."""
+
+    @property
+    def name(self) -> str:
+        """Short stable name of the model, shown in markers."""
+        ...
+
+    def keep_scores(self, text: str, spans: Sequence[tuple[int, int]]) -> list[float]:
+        """Keep-probability in [0, 1] of each ``text[start:end]`` span, in order.
+
+        Raises:
+            PrunerSkipped: when the model cannot serve this text now (loading, failed, over budget).
+        """
+        ...
+
+
+class TextOutput(str):
+    """A compressed text that also says which path made it (``"text"`` or ``"text+ml"``) and why.
+
+    Attributes:
+        compressor: ``"text+ml"`` when the ML pruner weighed the units, else ``"text"``.
+        note: why a configured ML pruner was not used, or None.
+    """
+
+    compressor: str
+    note: str | None
+
+    def __new__(cls, text: str, compressor: str, note: str | None = None) -> TextOutput:
+        """Wrap ``text``."""
+        out = super().__new__(cls, text)
+        out.compressor, out.note = compressor, note
+        return out
+
+
+# --- end of the ML backend hook ---
+
+
 @dataclass(frozen=True)
 class TextCompressor:
     """Keep the units most relevant to the task, verbatim and in order; mark each omitted run.
@@ -86,6 +132,9 @@ class TextCompressor:
         lead_bonus: added to the text's first sentence (half of it to each paragraph's first).
         density_weight: weight of information density when the task gives terms (more without).
         marker_chars: what one marker costs, in characters, when weighing a kept unit against one.
+        pruner: an ML backend (``headroom-core[ml]``) whose keep-probabilities replace information
+            density; when it cannot serve a text, the default path runs and the marker says why.
+        ml_weight: weight of the pruner's keep-probability when the task gives terms (1 without).
     """
 
     name: str = "text"
@@ -101,6 +150,8 @@ class TextCompressor:
     lead_bonus: float = 0.15
     density_weight: float = 0.1
     marker_chars: int = 110
+    pruner: UnitPruner | None = None
+    ml_weight: float = 0.5
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The text with its least relevant units replaced by markers, or None when too short."""
@@ -110,15 +161,19 @@ class TextCompressor:
         units, lines = split_units(text, by_line=by_line)
         if len(units) < self.min_units:
             return None
-        scores, guided = self._scores(text, units, task, by_line)
+        ml, note = self._ml_scores(text, units)
+        scores, guided = self._scores(text, units, task, by_line, ml)
         keep = self._select(units, scores, self.line_keep_ratio if by_line else self.keep_ratio)
         if all(keep):
             return None
         noun = "lines" if by_line else "sentences"
+        rated = f"rated most informative by {self.pruner.name}" if ml is not None and self.pruner else ""
         if guided:
-            criterion = f"headings and the {noun} most relevant to {describe(task)} kept"
+            criterion = f"headings and the {noun} most relevant to {describe(task)}{' and ' * bool(rated)}{rated} kept"
         else:
-            criterion = f"headings, leading and most informative {noun} kept"
+            criterion = f"headings, leading and {rated or 'most informative'} {noun} kept"
+        if note:
+            criterion += f" (ML pruner not used: {note})"
         out, pos = [], 0
         for first, last, kept in _runs(keep):
             out.append(text[pos : units[first].start])
@@ -129,7 +184,18 @@ class TextCompressor:
                 criterion = ""
             pos = units[last].end
         out.append(text[pos:])
-        return "".join(out)
+        if self.pruner is None:
+            return "".join(out)
+        return TextOutput("".join(out), "text+ml" if ml is not None else "text", note)
+
+    def _ml_scores(self, text: str, units: list[Unit]) -> tuple[list[float] | None, str | None]:
+        """The pruner's keep-probability per unit, or None and why the pruner was not used."""
+        if self.pruner is None:
+            return None, None
+        try:
+            return self.pruner.keep_scores(text, [(u.start, u.end) for u in units]), None
+        except PrunerSkipped as e:
+            return None, str(e) or "no reason given"
 
     def _by_line(self, text: str, sample: int = 200_000) -> bool:
         """Whether the text is not prose, judged on its first ``sample`` characters or so."""
@@ -139,15 +205,22 @@ class TextCompressor:
         units, _ = split_units(head)
         return prose_share(head, units) < self.min_prose
 
-    def _scores(self, text: str, units: list[Unit], task: TaskContext, by_line: bool) -> tuple[list[float], bool]:
+    def _scores(
+        self, text: str, units: list[Unit], task: TaskContext, by_line: bool, ml: list[float] | None = None
+    ) -> tuple[list[float], bool]:
         """Final score per unit, and whether the task's terms guided it."""
         texts = [text[u.start : u.end] for u in units]
         rel = self.scorer.score(texts, task)
         top = max(rel, default=0.0)
         guided = top > 0
         rel = [r / top for r in rel] if guided else [0.0] * len(units)
-        density = _density(texts)
-        weight = self.density_weight if guided else 1.0
+        if ml is None:
+            density = _density(texts)
+            weight = self.density_weight if guided else 1.0
+        else:  # the model's keep-probability stands for information density
+            best = max(ml, default=0.0)
+            density = [p / best if best > 0 else 0.0 for p in ml]
+            weight = self.ml_weight if guided else 1.0
         scores = []
         for i, u in enumerate(units):
             near = [rel[j] for j in (i - 1, i + 1) if 0 <= j < len(units) and units[j].block == u.block]
