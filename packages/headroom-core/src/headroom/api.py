@@ -224,12 +224,12 @@ def compress_text(
     Returns:
         A `TextResult` with the compressed text, the refs its markers name and the token counts.
     """
-    call = {
+    call: dict[str, Any] = {
         "id": "headroom_text",
         "type": "function",
         "function": {"name": tool_name or "tool", "arguments": json.dumps(dict(tool_args or {}), default=str)},
     }
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "headroom_text", "content": text},
     ]

@@ -208,7 +208,10 @@ def compression(folder: Path, categories: str, fmt: str) -> None:
     formats = ["openai", "anthropic"] if fmt == "both" else [fmt]
     stats: dict[str, CategoryStats] = defaultdict(CategoryStats)
     jobs = [(c, f) for c in cases for f in formats if c["category"] != "agent" or c.get("format") == f]
-    with click.progressbar(jobs, label="compressing", file=click.get_text_stream("stderr")) as bar:
-        for case, f in bar:
+    # click 8.5's stub types `progressbar` as an object; the call is the documented API.
+    progress = click.progressbar(length=len(jobs), label="compressing", file=click.get_text_stream("stderr"))  # type: ignore[operator]
+    with progress as bar:
+        for case, f in jobs:
             measure(case, f, stats[case["category"]])
+            bar.update(1)
     click.echo(render(dict(stats)))
