@@ -78,3 +78,29 @@ def test_synchronous_load_for_start_up_code(tmp_path: Path) -> None:
     manager = ModelManager(ModelSpec(str(tmp_path / "nope")), lambda spec: spec.label).load()
     assert manager.ready and manager.get() == "nope"
     assert ModelSpec("org/name").label == "name" and ModelSpec("/a/b/folder/").label == "folder"
+
+
+def test_public_api_is_explicit() -> None:
+    import headroom.ml
+
+    assert set(headroom.ml.__all__) == {
+        "BudgetExceeded",
+        "EmbeddingScorer",
+        "MLPruner",
+        "ModelManager",
+        "ModelSpec",
+        "ModelState",
+        "ModelStatus",
+        "ModelUnavailable",
+        "PrunedText",
+        "SentenceEncoder",
+        "TokenClassifier",
+        "WordScore",
+        "minilm_spec",
+        "ml_text_compressor",
+        "resolve_source",
+        "select_words",
+        "shared_manager",
+        "unit_scores",
+    }
+    assert all(hasattr(headroom.ml, name) for name in headroom.ml.__all__)

@@ -126,7 +126,8 @@ def _quiet_progress_bars() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def doctor(text_model: str | None, embeddings: bool, timeout: float, as_json: bool) -> None:
     """Report whether the ML backend is installed and the configured models load (offline)."""
-    _quiet_progress_bars()
+    if text_model or embeddings:
+        _quiet_progress_bars()
     report = diagnose(text_model or None, embeddings=embeddings, timeout=timeout)
     if as_json:
         click.echo(json.dumps(report, indent=2, sort_keys=True))
