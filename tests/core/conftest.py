@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,3 +24,9 @@ def headroom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 @pytest.fixture
 def store() -> MemoryStore:
     return MemoryStore()
+
+
+# The ML tests import torch; scripts/test.sh runs them (-m ml) in an environment that has it, and
+# the main run, which has no torch, does not collect them at all.
+if importlib.util.find_spec("torch") is None:
+    collect_ignore_glob = ["test_ml_*.py"]

@@ -11,6 +11,7 @@ from headroom.config import CompressOptions
 from headroom.formats import FormatName, detect_format, get_format
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.pipeline.pipeline import Pipeline, Request
+from headroom.pipeline.router import router_for
 from headroom.result import CompressResult, TextResult
 from headroom.retrieval import filter_entry
 from headroom.store import RefError, Store, default_store
@@ -76,7 +77,7 @@ def compress(
         query=query,
         options=CompressOptions.from_kwargs(options),
     )
-    return Pipeline().run(request)
+    return Pipeline(router=router_for(request.options)).run(request)
 
 
 def compress_request(

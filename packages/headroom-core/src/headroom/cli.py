@@ -68,6 +68,7 @@ LAZY_COMMANDS = {
     "wrap": ("headroom.proxy.cli", "wrap", "Run a coding tool (claude, codex, aider, ...) through the proxy."),
     "mcp": ("headroom.mcp.cli", "mcp", "Serve Headroom's tools over MCP (needs headroom-core[mcp])."),
     "bench": ("headroom.bench.cli", "bench", "Benchmark compression on a folder of cases."),
+    "doctor": ("headroom.ml.doctor", "doctor", "Check the optional ML backend: configured, loading or ready."),
 }
 
 

@@ -31,6 +31,11 @@ class CompressOptions:
             tools; ``"move"`` also moves the system-prompt lines holding them to the end of the prompt.
         dedupe: a block repeating one earlier in the conversation (a file read twice, a re-run) becomes
             a marker naming the earlier one, plus a diff of what changed.
+        text_model: a local folder or an already-cached Hugging Face id of a token-classification
+            model for the Kompress ML backend of text (``headroom-core[ml]`` and torch); None reads
+            ``HEADROOM_TEXT_MODEL``, and without either the default extractive path runs. The model
+            loads in the background; until it is ready, text uses the default path and says so.
+        text_model_budget_ms: per-block time budget for the model; over it, the default path runs.
     """
 
     min_tokens: int = 250
@@ -44,6 +49,8 @@ class CompressOptions:
     output_reserve: int = 4096
     volatile: Literal["report", "move"] = "report"
     dedupe: bool = True
+    text_model: str | None = None
+    text_model_budget_ms: float = 300.0
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> CompressOptions:

@@ -30,6 +30,7 @@ class BlockReport:
             failed; the original was kept).
         ref: the ref of the stored original when markers were written.
         error: the exception text when ``status == "error"``.
+        note: what the compressor said about its path, e.g. why the ML backend was not used.
     """
 
     index: int
@@ -42,6 +43,7 @@ class BlockReport:
     status: BlockStatus
     ref: str | None = None
     error: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,10 @@ class Pipeline:
             return "error", {**info, "error": f"{type(e).__name__}: {e}"}
         if out is None or out == text:
             return "unchanged", info
+        # A compressor may say which path it took (e.g. "text+ml" or why ML was not used).
+        info["compressor"] = getattr(out, "compressor", info["compressor"])
+        if getattr(out, "note", None):
+            info["note"] = out.note
         return self._accept(block, n, run, ref, out, detection.type.value, info)
 
     @staticmethod

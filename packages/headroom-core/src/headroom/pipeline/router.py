@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -13,6 +15,7 @@ from headroom.compressors.json_crusher import SmartCrusher
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
 from headroom.compressors.text import TextCompressor
+from headroom.config import CompressOptions
 from headroom.pipeline._sectioned import SectionedCompressor
 from headroom.pipeline.detect import Section, split_sections
 
@@ -50,3 +53,24 @@ class ContentRouter:
         parts = tuple((s, self.compressors.get(s.detection.type)) for s in sections)
         largest = max(sections, key=lambda s: s.end - s.start)
         return largest.detection, SectionedCompressor(parts)
+
+
+def router_for(options: CompressOptions) -> ContentRouter:
+    """The router for a set of options: the default one, or one whose text compressor is the ML backend.
+
+    The ML text compressor is built once per model (its loader runs in the background and is shared),
+    so the memo of compressed blocks keeps working across calls.
+    """
+    model = options.text_model or os.environ.get("HEADROOM_TEXT_MODEL") or None
+    if model is None:
+        return ContentRouter()
+    return _ml_router(model, options.text_model_budget_ms)
+
+
+@functools.lru_cache(maxsize=8)
+def _ml_router(model: str, budget_ms: float) -> ContentRouter:
+    from headroom.ml import ml_text_compressor  # needs headroom-core[ml]; imported only when configured
+
+    compressors = dict(_default_compressors())
+    compressors[ContentType.TEXT] = ml_text_compressor(model, budget_ms=budget_ms)
+    return ContentRouter(compressors)
