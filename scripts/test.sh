@@ -13,9 +13,14 @@ fi
 export UV_PREVIEW_FEATURES=package-conflicts
 
 status=0
-run() {  # run PACKAGE TEST_DIR
+run() {  # run PACKAGE TEST_DIR [pytest args]
   local pkg=$1 dir=$2 env=.venv extras=()
-  [ "$pkg" = headroom-core ] && extras=(--all-extras) || env=".venvs/$pkg"
+  case $pkg in
+    headroom-core) extras=(--all-extras) ;;
+    # The real LiteLLM proxy process (litellm[proxy]) is tested too: its own group, its own env.
+    headroom-litellm) extras=(--group proxy) ;;
+  esac
+  [ "$pkg" = headroom-core ] || env=".venvs/$pkg"
   echo "== $pkg: $dir"
   UV_PROJECT_ENVIRONMENT=$env uv run --locked --exact --package "$pkg" "${extras[@]}" --group dev pytest "$dir" "${@:3}" \
     || status=1

@@ -87,7 +87,11 @@ class CompressResult:
 
     @property
     def tokens_saved(self) -> int:
-        """``tokens_before - tokens_after`` (never negative: Headroom returns the input when it cannot save)."""
+        """``tokens_before - tokens_after``.
+
+        Negative only when the messages already carried markers (from an earlier compression) and
+        nothing new was saved: the ``headroom_retrieve`` definition they need is then counted.
+        """
         return self.tokens_before - self.tokens_after
 
     @property
