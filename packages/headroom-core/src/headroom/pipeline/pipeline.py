@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from headroom.config import CompressOptions
@@ -130,7 +131,7 @@ class _Run:
 
     def reuse_sent(self, block: _Block, n: int) -> tuple[BlockStatus | None, dict[str, Any]]:
         """A frozen block: what Headroom sent for it before, or the client's bytes if it never did."""
-        ref = make_ref(block.slot.text)
+        ref = block.ref
         try:
             sent = self.store().get(cache_aligner.sent_key(ref, block.ctx.task.digest())).content
             if find_refs(sent):
@@ -150,6 +151,11 @@ class _Block:
     ctx: SlotContext
     new_text: str | None = None
     report: BlockReport | None = None
+
+    @cached_property
+    def ref(self) -> str:
+        """The block's content-derived ref (hashed once: a block can be megabytes)."""
+        return make_ref(self.slot.text)
 
 
 @dataclass(frozen=True)
@@ -264,7 +270,7 @@ class Pipeline:
             status, info = self._compress(block, n, run)
         run.tool_paid = run.tool_paid or bool(find_refs(block.new_text or slot.text))
         label = f"output of {block.ctx.task.tool_name}" if block.ctx.task.tool_name else "earlier message"
-        run.deduper.add(slot.index, make_ref(slot.text), slot.text, label)
+        run.deduper.add(slot.index, block.ref, slot.text, label)
         block.report = BlockReport(
             index=slot.index,
             kind=slot.kind,
@@ -288,7 +294,7 @@ class Pipeline:
         text, task = block.slot.text, block.ctx.task
         if run.already_compressed(text):
             return "unchanged", {"content_type": None, "compressor": None}
-        ref = make_ref(text)
+        ref = block.ref
         repeat = run.deduper.render(ref, text) if run.req.options.dedupe else None
         if repeat is not None:
             return self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
