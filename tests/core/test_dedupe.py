@@ -67,3 +67,75 @@ def test_dedupe_can_be_turned_off(store: MemoryStore) -> None:
     messages = read_file_turns([source(1), source(1)])
     result = compress(messages, model="gpt-4o", store=store, dedupe=False)
     assert "dedupe" not in [b.compressor for b in result.blocks]
+
+
+def numbered(first: int, last: int) -> str:
+    """A window of a long source file as ``nl -ba app.py | sed -n 'first,lastp'`` prints it."""
+    body = [
+        f"{n:6}\t    total_{n} = ledger.balance(account_{n}, currency='EUR') + pending_{n}"
+        for n in range(first, last + 1)
+    ]
+    return "<returncode>0</returncode>\n<output>\n" + "\n".join(body) + "\n</output>"
+
+
+def test_an_overlapping_window_keeps_its_new_lines_and_points_at_the_ones_already_shown(store: MemoryStore) -> None:
+    first, second = numbered(100, 140), numbered(120, 170)
+    messages = read_file_turns([first, second])
+    result = compress(messages, model="gpt-4o", store=store, query="total_165", min_tokens=10_000)
+    out = result.messages[-1]["content"]
+    assert result.messages[2]["content"] == first  # the earlier window is untouched
+    kept = out.split("\n")
+    marker = next(line for line in kept if line.startswith("[headroom:"))
+    assert "21 lines identical to lines 23-43 of the output of read_file in message 3" in marker
+    for n in range(141, 171):  # every line the first window did not show is still inline
+        assert any(line.startswith(f"{n:6}\t") for line in kept)
+    assert not any(line.startswith(f"{130:6}\t") for line in kept)
+    (ref,) = find_refs(out)
+    assert retrieve(ref, store=store) == second
+    start, end = marker.split("lines=")[1].rstrip("]").split("-")
+    expected = "\n".join(second.split("\n")[int(start) - 1 : int(end)])
+    assert retrieve(ref, lines=f"{start}-{end}", store=store) == expected
+    assert [b.compressor for b in result.blocks][-1] == "dedupe"
+
+
+def test_runs_point_only_at_lines_the_model_can_see(store: MemoryStore) -> None:
+    info = [f"2024-05-01 12:{i // 60:02d}:{i % 60:02d} INFO worker {i} finished job {i * 7}" for i in range(600)]
+    traceback = [
+        "Traceback (most recent call last):",
+        '  File "/srv/app/worker.py", line 88, in run_job',
+        "    result = handler(payload, retries=settings.RETRIES)",
+        '  File "/srv/app/handlers.py", line 214, in charge_customer',
+        "    raise PaymentDeclined(f'card declined for account {account_id}')",
+        "app.errors.PaymentDeclined: card declined for account 4411",
+    ]
+    log = "\n".join(info[:300] + traceback + info[300:])
+    rerun = "\n".join(info[296:300] + traceback + info[300:303])  # the traceback the model saw, in new company
+    messages = read_file_turns([log, rerun])
+    result = compress(messages, model="gpt-4o", store=store)
+    shown = result.messages[2]["content"].split("\n")
+    assert len(shown) < 100  # the log itself was compressed
+    out = result.messages[-1]["content"].split("\n")
+    rerun_lines = rerun.split("\n")
+    markers = [line for line in out if "identical to lines" in line]
+    assert markers
+    i = 0
+    for line in out:  # each marker stands for exactly the lines it names in what the model saw
+        if line in markers:
+            a, b = (int(x) for x in line.split("identical to lines ")[1].split(" ")[0].split("-"))
+            assert shown[a - 1 : b] == rerun_lines[i : i + b - a + 1]
+            i += b - a + 1
+        else:
+            assert line == rerun_lines[i]
+            i += 1
+    assert i == len(rerun_lines)
+    assert any(line not in shown for line in rerun_lines)  # ...and lines it never saw stay inline
+
+
+def test_json_is_never_cut_into_runs(store: MemoryStore) -> None:
+    rows = [{"id": i, "name": f"customer-{i}", "email": f"c{i}@example.com", "plan": "pro"} for i in range(30)]
+    first = json.dumps(rows[:20], indent=2)
+    second = json.dumps(rows[10:30], indent=2)
+    messages = read_file_turns([first, second])
+    result = compress(messages, model="gpt-4o", store=store, min_tokens=10_000)
+    out = result.messages[-1]["content"]
+    assert json.loads(out) == rows[10:30]

@@ -201,7 +201,7 @@ def test_a_huge_diff_without_focus_collapses_tests_then_the_largest_files_to_fit
     )
     out = run(text, "Review this commit", DiffCompressor(budget=200))
     assert out is not None
-    assert "tests/test_large.py: test file, over the diff budget" in out
+    assert "tests/test_large.py: test file" in out
     for path in ["src/shop/small.py", "src/shop/large.py"]:  # 16 + 160 changed lines fit the budget
         assert all(line in out.split("\n") for line in changed_lines(text, path))
     out = run(text, "Review this commit", DiffCompressor(budget=20))
@@ -209,6 +209,28 @@ def test_a_huge_diff_without_focus_collapses_tests_then_the_largest_files_to_fit
     assert "src/shop/large.py: over the diff budget" in out
     assert all(line in out.split("\n") for line in changed_lines(text, "src/shop/small.py"))
     assert without_index_lines(reconstruct(out, text)) == without_index_lines(text)
+
+
+def test_a_large_diff_the_task_does_not_point_into_keeps_source_and_collapses_tests() -> None:
+    old = [f"    value_{i} = compute({i})" for i in range(200)]
+    new = [ln + "  # checked" if i % 4 == 0 else ln for i, ln in enumerate(old)]
+    old_tests = [f"    assert check_{i}() == {i}" for i in range(200)]
+    new_tests = [ln + "  # strict" if i % 4 == 0 else ln for i, ln in enumerate(old_tests)]
+    source = file_diff("src/shop/large.py", old, new)
+    tests = file_diff("tests/test_large.py", old_tests, new_tests)
+    text = commit([source, tests])
+    out = run(text, "Review this commit")
+    assert out is not None
+    assert "tests/test_large.py: test file (the task names no file; source changes kept)" in out
+    assert all(line in out.split("\n") for line in changed_lines(text, "src/shop/large.py"))
+    assert not any(line in out.split("\n") for line in changed_lines(text, "tests/test_large.py"))
+    assert without_index_lines(reconstruct(out, text)) == without_index_lines(text)
+    # A diff of tests alone keeps them; so does a task that names the test file.
+    only_tests = run(commit([tests]), "Review this commit")
+    assert only_tests is None or "test file" not in only_tests
+    named = run(text, "What changed in tests/test_large.py?")
+    assert named is not None
+    assert all(line in named.split("\n") for line in changed_lines(text, "tests/test_large.py"))
 
 
 def test_git_log_p_keeps_every_commit_header_and_message() -> None:

@@ -11,6 +11,8 @@ What is left out, each run behind one marker naming its original line range:
   huge test fixtures — unless the task names the file;
 * in a large diff where the task points at particular files (by path, file name, or a symbol that
   the hunks touch), the hunks of the other files that change more than a few lines;
+* in a large diff where it points at none, the hunks of test files that change more than a few
+  lines (the source changes stay in full);
 * ``index <hash>..<hash>`` lines (announced once, in the marker at the top).
 
 Lines are never rewritten, so every kept ``@@`` header still reads as it did in the original.
@@ -103,8 +105,23 @@ class DiffCompressor:
                 reason = "not named in the task"
             if reason and (f.hunks or f.binary_patch):
                 out[f.start] = reason
+        if not focus and total > self.large_diff:
+            self._tests_after_source(files, out)
         self._fit_budget(files, focus, out)
         return out
+
+    def _tests_after_source(self, files: list[FileDiff], out: dict[int, str]) -> None:
+        """In a large diff the task points nowhere in, collapse the test files that change more than a few lines.
+
+        The source changes say what the commit does; its tests stay one retrieve away. A diff of
+        tests alone is left as it is.
+        """
+        kept = [f for f in files if f.start not in out and f.hunks]
+        if not any(not _TEST.search(f.path or f.old_path) for f in kept):
+            return
+        for f in kept:
+            if _TEST.search(f.path or f.old_path) and f.added + f.removed > self.small_file:
+                out[f.start] = "test file (the task names no file; source changes kept)"
 
     def _fit_budget(self, files: list[FileDiff], focus: set[int], out: dict[int, str]) -> None:
         """In a huge diff, collapse more files (tests first, then the largest) until ``budget`` fits.

@@ -88,7 +88,7 @@ class LineCompressor:
             if j - i <= 2:  # a marker costs more than one or two short lines
                 out.extend(lines[i:j])
             else:
-                summary = f"{j - i} lines omitted (lines {i + 1}-{j} of {n})"
+                summary = f"{j - i} lines omitted"  # the range is in the marker's lines=
                 out.append(format_marker(ref, summary, lines=(i + 1, j)))
             i = j
         return "\n".join(out)

@@ -139,7 +139,7 @@ class TextCompressor:
 
     name: str = "text"
     scorer: SentenceScorer = field(default_factory=BM25Scorer)
-    keep_ratio: float = 0.35
+    keep_ratio: float = 0.30
     line_keep_ratio: float = 0.5
     min_prose: float = 0.7
     min_keep_chars: int = 1200
@@ -266,7 +266,7 @@ class TextCompressor:
             not text[lines.starts[a - 1] : run[0].start].strip() and not text[run[-1].end : lines.end(b - 1)].strip()
         )
         where = f"line {a}" if a == b else f"lines {a}-{b}"
-        summary = f"{what} omitted ({where if whole else 'part of ' + where})"
+        summary = f"{what} omitted" if whole else f"{what} omitted (part of {where})"  # whole: lines= says where
         if criterion:
             summary += f" — {criterion}"
         return format_marker(ref, summary, lines=(a, b) if whole else None)

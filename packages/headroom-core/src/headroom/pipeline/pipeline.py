@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from headroom.compressors import ContentType
 from headroom.config import CompressOptions
 from headroom.formats import FormatAdapter, Message, Slot, replace_at
 from headroom.markers import find_refs
@@ -19,7 +20,7 @@ from headroom.pipeline._memo import Memo
 from headroom.pipeline.context import SlotContext, slot_contexts
 from headroom.pipeline.context_fitter import ContextFitter, FitReport
 from headroom.pipeline.dedupe import Deduper
-from headroom.pipeline.detect import split_sections
+from headroom.pipeline.detect import looks_json, split_sections
 from headroom.pipeline.router import ContentRouter
 from headroom.refs import make_ref
 from headroom.result import BlockReport, BlockStatus, CompressResult
@@ -268,9 +269,11 @@ class Pipeline:
             status, info = self._gate(block, n, run.req.options)
         if status is None:
             status, info = self._compress(block, n, run)
+        elif status == "too_small" and run.req.options.dedupe and not run.already_compressed(slot.text):
+            status, info = self._repeat(block, n, run) or (status, info)
         run.tool_paid = run.tool_paid or bool(find_refs(block.new_text or slot.text))
         label = f"output of {block.ctx.task.tool_name}" if block.ctx.task.tool_name else "earlier message"
-        run.deduper.add(slot.index, block.ref, slot.text, label)
+        run.deduper.add(slot.index, block.ref, slot.text, label, shown=block.new_text)
         block.report = BlockReport(
             index=slot.index,
             kind=slot.kind,
@@ -295,7 +298,8 @@ class Pipeline:
         if run.already_compressed(text):
             return "unchanged", {"content_type": None, "compressor": None}
         ref = block.ref
-        repeat = run.deduper.render(ref, text) if run.req.options.dedupe else None
+        dedupe = run.req.options.dedupe
+        repeat = run.deduper.render(ref, text) if dedupe else None
         if repeat is not None:
             return self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
         hit, sections = _SECTIONS.get(ref)
@@ -304,6 +308,10 @@ class Pipeline:
             _SECTIONS.put(ref, sections)
         detection, compressor = self.router.route(text, sections)
         info: dict[str, Any] = {"content_type": detection.type.value, "compressor": getattr(compressor, "name", None)}
+        # Lines the model already saw earlier, as markers; taken when that is shorter than compressing.
+        runs = run.deduper.runs(ref, text) if dedupe and detection.type is not ContentType.JSON else None
+        if runs is not None and compressor is None:
+            return self._accept(block, n, run, ref, runs, "text", {**info, "compressor": "dedupe"})
         if compressor is None:
             return "unchanged", info
         key = (compressor, ref, task.digest(), detection)
@@ -316,6 +324,8 @@ class Pipeline:
         except Exception as e:  # fail open: keep the original block, say so
             log.warning("headroom: compressor %s failed on a %s block: %r", compressor.name, detection.type.value, e)
             return "error", {**info, "error": f"{type(e).__name__}: {e}"}
+        if runs is not None and (out is None or len(runs) < len(out)):
+            return self._accept(block, n, run, ref, runs, "text", {**info, "compressor": "dedupe"})
         if out is None or out == text:
             return "unchanged", info
         # A compressor may say which path it took (e.g. "text+ml" or why ML was not used).
@@ -323,6 +333,17 @@ class Pipeline:
         if getattr(out, "note", None):
             info["note"] = out.note
         return self._accept(block, n, run, ref, out, detection.type.value, info)
+
+    def _repeat(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]] | None:
+        """A block too small to compress that repeats earlier content, as a reference to it; else None."""
+        text, ref = block.slot.text, block.ref
+        repeat = run.deduper.render(ref, text)
+        if repeat is None and not looks_json(text):
+            repeat = run.deduper.runs(ref, text)
+        if repeat is None:
+            return None
+        status, info = self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
+        return (status, info) if status == "compressed" else None
 
     @staticmethod
     def _accept(
