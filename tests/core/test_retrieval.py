@@ -50,6 +50,21 @@ def test_query_on_json_returns_matching_rows_as_json(store: MemoryStore) -> None
     assert json.loads(retrieve(ref, query="failed", store=store)) == [rows[7], rows[31]]
     wrapped = put(store, json.dumps({"total_count": 50, "items": rows}), kind="json")
     assert json.loads(retrieve(wrapped, query="job-12", store=store)) == [rows[12]]
+    graphql = {"data": {"repository": {"labels": ["ci", "ops"], "issues": {"totalCount": 50, "nodes": rows}}}}
+    nested = put(store, json.dumps(graphql), kind="json")
+    assert json.loads(retrieve(nested, query="failed", store=store)) == [rows[7], rows[31]]
+
+
+def test_query_on_json_that_is_not_mostly_rows_filters_its_lines(store: MemoryStore) -> None:
+    config = {"service": {"name": "billing", "timeout_s": 30}, "regions": ["eu-west-1", "us-east-1"]}
+    config.update({f"flag_{i}": {"enabled": i % 2 == 0, "owner": f"team-{i}"} for i in range(40)})
+    ref = put(store, json.dumps(config, indent=1), kind="json")
+    out = retrieve(ref, query="team-12", store=store)
+    assert out.splitlines() == [f"{n}: {line}" for n, line in _numbered(json.dumps(config, indent=1), "team-12")]
+
+
+def _numbered(text: str, term: str) -> list[tuple[int, str]]:
+    return [(i + 1, line) for i, line in enumerate(text.split("\n")) if term in line]
 
 
 def test_missing_and_expired_refs_say_which_and_why() -> None:

@@ -46,18 +46,34 @@ def _select(items: list[str], terms: list[str]) -> list[int]:
     return every or [i for i, (_, b) in enumerate(flags) if b]
 
 
+_MAX_DEPTH = 8
+
+
 def _json_rows(content: str) -> list[Any] | None:
+    """The rows a query filters: the document itself when it is an array, else its longest array
+    anywhere inside (``items`` of a search response, ``data.repository.issues.nodes`` of a
+    GraphQL one) when that array is most of the document; else None."""
     try:
         value = json.loads(content)
     except (ValueError, RecursionError):
         return None
     if isinstance(value, list):
         return value
-    if isinstance(value, dict):
-        lists = [v for v in value.values() if isinstance(v, list) and v]
-        if len(lists) == 1:
-            return lists[0]
-    return None
+    best: list[Any] | None = None
+    level: list[Any] = [value]
+    for _ in range(_MAX_DEPTH):  # breadth first: of equally long arrays, the shallowest wins
+        nxt: list[Any] = []
+        for node in level:
+            children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+            for child in children:
+                if isinstance(child, list) and child and (best is None or len(child) > len(best)):
+                    best = child
+                if isinstance(child, (dict, list)):
+                    nxt.append(child)
+        level = nxt
+    if best is None or len(json.dumps(best, ensure_ascii=False)) < 0.5 * len(content):
+        return None  # not mostly rows: the query filters lines instead
+    return best
 
 
 def filter_entry(ref: str, entry: Entry, *, query: str | None, lines: str | None) -> str:

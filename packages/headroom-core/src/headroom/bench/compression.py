@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -208,8 +209,7 @@ def compression(folder: Path, categories: str, fmt: str) -> None:
     formats = ["openai", "anthropic"] if fmt == "both" else [fmt]
     stats: dict[str, CategoryStats] = defaultdict(CategoryStats)
     jobs = [(c, f) for c in cases for f in formats if c["category"] != "agent" or c.get("format") == f]
-    # click 8.5's stub types `progressbar` as an object; the call is the documented API.
-    progress = click.progressbar(length=len(jobs), label="compressing", file=click.get_text_stream("stderr"))  # type: ignore[operator]
+    progress = click.progressbar(length=len(jobs), label="compressing", file=sys.stderr)
     with progress as bar:
         for case, f in jobs:
             measure(case, f, stats[case["category"]])
