@@ -12,7 +12,6 @@ block's own original is stored under its ref like any other.
 from __future__ import annotations
 
 import difflib
-import hashlib
 from dataclasses import dataclass, field
 
 from headroom.markers import find_refs, format_marker
@@ -42,8 +41,6 @@ MAX_CANDIDATES = 8
 """Earlier places a line is matched against, most recent first; bounds the work on common lines."""
 
 
-def _line_hashes(lines: list[str]) -> frozenset[bytes]:
-    return frozenset(hashlib.blake2b(ln.encode("utf-8", "surrogatepass"), digest_size=8).digest() for ln in lines)
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class _Seen:
     message: int
     ref: str
     lines: tuple[str, ...]
-    hashes: frozenset[bytes]
+    distinct: frozenset[str]
     label: str
 
 
@@ -83,7 +80,7 @@ class Deduper:
         """
         lines = text.split("\n")
         if len(lines) >= MIN_LINES:
-            self.seen.append(_Seen(message, ref, tuple(lines), _line_hashes(lines), label))
+            self.seen.append(_Seen(message, ref, tuple(lines), frozenset(lines), label))
         visible = tuple((text if shown is None else shown).split("\n"))
         k = len(self.shown)
         self.shown.append(_Shown(message, label, visible))
@@ -145,12 +142,12 @@ class Deduper:
         return self._diff(ref, lines)
 
     def _diff(self, ref: str, lines: list[str]) -> str | None:
-        hashes = _line_hashes(lines)
+        distinct = frozenset(lines)
         best, best_sim = None, 0.0
         for earlier in reversed(self.seen):
             if len(earlier.lines) > MAX_DIFF_LINES:
                 continue
-            sim = len(hashes & earlier.hashes) / max(len(hashes | earlier.hashes), 1)
+            sim = len(distinct & earlier.distinct) / max(len(distinct | earlier.distinct), 1)
             if sim > best_sim:
                 best, best_sim = earlier, sim
         if best is None or best_sim < MIN_SIMILARITY:
