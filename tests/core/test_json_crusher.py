@@ -374,3 +374,43 @@ def test_a_large_array_is_handled() -> None:
     rows = request_log(40_000)
     text, _, out = crush(rows, "request req-31337", indent=None)
     assert out is not None and len(out) < len(text) / 50 and "req-31337" in out
+
+
+# -- numbers keep the input's notation ------------------------------------------------------------
+
+
+def priced_orders(n: int = 300) -> str:
+    """Orders whose prices keep a trailing zero and whose weights use an exponent, as some APIs write them."""
+    status = ["failed" if i == 7 else "ok" for i in range(n)]
+    rows = [
+        f'{{"id": {i}, "sku": "A-{i}.50", "price": {i}.{i % 10}0, "weight": 1e3, "status": "{status[i]}"}}'
+        for i in range(n)
+    ]
+    return "[" + ", ".join(rows) + "]"
+
+
+def test_numbers_are_written_as_the_input_wrote_them() -> None:
+    _, _, lossy = crush(priced_orders(), "Which order failed?")
+    assert lossy is not None and "[headroom:" in lossy
+    assert "7.70" in lossy and "1e3" in lossy and "1000.0" not in lossy
+    assert kept_rows(lossy)[0]["price"] == 7.7
+    assert '"A-7.50"' in lossy  # digits inside strings are never touched
+    _, _, lossless = crush(priced_orders(12), "list orders")
+    assert lossless is not None and "[headroom:" not in lossless
+    assert json.loads(lossless)["rows"][3][2:4] == [3.3, 1000.0]
+    assert "3.30" in lossless and "1e3" in lossless
+
+
+def test_a_shortest_form_two_literals_share_is_left_as_it_is() -> None:
+    rows = [f'{{"id": {i}, "a": 1.50, "b": 1.500, "note": "{"x" * 40}"}}' for i in range(200)]
+    _, _, out = crush("[" + ", ".join(rows) + "]", "list")
+    assert out is not None
+    assert "1.50," not in out and "1.500" not in out and "1.5," in out
+
+
+def test_retrieving_rows_by_query_keeps_the_numbers_notation(store: MemoryStore) -> None:
+    text = priced_orders()
+    result = compress(openai_conversation(text, question="Which order failed?"), model="gpt-4o", store=store)
+    (ref,) = result.refs
+    rows = retrieve(ref, query="failed", store=store)
+    assert "7.70" in rows and json.loads(rows)[0]["price"] == 7.7

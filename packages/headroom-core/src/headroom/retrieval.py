@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from headroom.compressors._base import STOPWORDS
+from headroom.compressors._json_numbers import FloatLiterals
 from headroom.store import Entry
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
@@ -49,12 +50,12 @@ def _select(items: list[str], terms: list[str]) -> list[int]:
 _MAX_DEPTH = 8
 
 
-def _json_rows(content: str) -> list[Any] | None:
+def _json_rows(content: str, literals: FloatLiterals) -> list[Any] | None:
     """The rows a query filters: the document itself when it is an array, else its longest array
     anywhere inside (``items`` of a search response, ``data.repository.issues.nodes`` of a
     GraphQL one) when that array is most of the document; else None."""
     try:
-        value = json.loads(content)
+        value = literals.loads(content)
     except (ValueError, RecursionError):
         return None
     if isinstance(value, list):
@@ -88,12 +89,13 @@ def filter_entry(ref: str, entry: Entry, *, query: str | None, lines: str | None
     if not query or not query.strip():
         return content
     terms = _terms(query)
-    rows = _json_rows(content) if entry.kind == "json" and not lines else None
+    literals = FloatLiterals()
+    rows = _json_rows(content, literals) if entry.kind == "json" and not lines else None
     if rows is not None:
         dumped = [json.dumps(r, ensure_ascii=False) for r in rows]
         picked = _select(dumped, terms)
         if picked:
-            return json.dumps([rows[i] for i in picked], ensure_ascii=False, indent=1)
+            return literals.restore(json.dumps([rows[i] for i in picked], ensure_ascii=False, indent=1))
         return f"No rows of ref {ref} ({len(rows)} rows) match {query!r}; retrieve without a query for all of it."
     offset = parse_lines(lines)[0] if lines else 1
     all_lines = content.split("\n")

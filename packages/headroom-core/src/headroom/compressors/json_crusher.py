@@ -12,11 +12,11 @@ Two forms, the smaller that is good enough wins:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._json_numbers import FloatLiterals
 from headroom.compressors._json_prune import PruneLimits, Pruner
 from headroom.compressors._json_render import (
     MARKER_KEY,
@@ -37,19 +37,20 @@ _MAX_LEAVES = 50_000
 _FAILED = object()  # what `_parse` returns for text that is not JSON
 
 
-def _parse(text: str) -> Any:
+def _parse(text: str, literals: FloatLiterals) -> Any:
     try:
-        return json.loads(text)
+        return literals.loads(text)
     except (ValueError, RecursionError):
         return _FAILED
 
 
-def parse_lines(text: str) -> list[Any] | None:
+def parse_lines(text: str, literals: FloatLiterals | None = None) -> list[Any] | None:
     """The values of JSON Lines text (two or more lines, each one JSON value), else None."""
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if len(lines) < 2 or lines[0].lstrip()[:1] not in ("{", "["):
         return None
-    rows = [_parse(ln) for ln in lines]
+    literals = literals or FloatLiterals()
+    rows = [_parse(ln, literals) for ln in lines]
     return None if any(r is _FAILED for r in rows) else rows
 
 
@@ -139,17 +140,18 @@ class SmartCrusher:
         """The JSON, smaller and still valid, or None when it is not JSON or cannot shrink."""
         if SENTINEL in text or "\\u0000headroom" in text:
             return None
-        value = _parse(text)
+        literals = FloatLiterals()  # numbers go back out as the input wrote them
+        value = _parse(text, literals)
         try:
             if value is _FAILED:
-                rows = parse_lines(text)
+                rows = parse_lines(text, literals)
                 if rows:
-                    return self._compress_lines(rows, text, ref, task)
+                    return _restored(self._compress_lines(rows, text, ref, task), literals, text)
                 repaired = repair_truncated(text)
                 return self._compress_value(*repaired, text=text, ref=ref, task=task) if repaired else None
             if not isinstance(value, (dict, list)) or not value:
                 return None
-            return self._compress_value(value, 0, text=text, ref=ref, task=task)
+            return _restored(self._compress_value(value, 0, text=text, ref=ref, task=task), literals, text)
         except ValueError:  # NaN or Infinity were parsed; they are not JSON and cannot be written back
             return None
         except RecursionError:  # nested deeper than this process can walk: leave it as it is
@@ -221,6 +223,11 @@ class SmartCrusher:
         if not note:
             return None
         return out, format_marker(ref, note), pruner.notes.main is not None
+
+
+def _restored(out: str | None, literals: FloatLiterals, text: str) -> str | None:
+    out = None if out is None else literals.restore(out)
+    return out if out is not None and len(out) < len(text) else None
 
 
 def _with_marker(value: Any) -> Any:

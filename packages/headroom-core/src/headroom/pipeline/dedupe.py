@@ -41,8 +41,6 @@ MAX_CANDIDATES = 8
 """Earlier places a line is matched against, most recent first; bounds the work on common lines."""
 
 
-
-
 @dataclass(frozen=True)
 class _Seen:
     message: int
