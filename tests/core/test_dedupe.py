@@ -139,3 +139,17 @@ def test_json_is_never_cut_into_runs(store: MemoryStore) -> None:
     result = compress(messages, model="gpt-4o", store=store, min_tokens=10_000)
     out = result.messages[-1]["content"]
     assert json.loads(out) == rows[10:30]
+
+
+def test_a_later_user_message_pasting_lines_the_model_saw_points_at_them(store: MemoryStore) -> None:
+    output = numbered(200, 230)
+    pasted = "Look at these lines again, the bug is in there:\n" + "\n".join(output.split("\n")[10:22])
+    messages = [*read_file_turns([output]), {"role": "user", "content": pasted}]
+    result = compress(messages, model="gpt-4o", store=store)
+    out = result.messages[-1]["content"]
+    first, marker = out.split("\n")[:2]
+    assert first == "Look at these lines again, the bug is in there:"
+    assert marker.startswith("[headroom: 12 lines identical to lines 11-22 of the output of read_file in message 3")
+    (ref,) = find_refs(out)
+    assert retrieve(ref, store=store) == pasted
+    assert result.messages[0]["content"] == messages[0]["content"]  # the task is never touched

@@ -30,7 +30,9 @@ class CompressOptions:
         volatile: ``"report"`` volatile values (timestamps, UUIDs, ...) in the system prompt and
             tools; ``"move"`` also moves the system-prompt lines holding them to the end of the prompt.
         dedupe: a block repeating one earlier in the conversation (a file read twice, a re-run) becomes
-            a marker naming the earlier one, plus a diff of what changed.
+            a marker naming the earlier one, plus a diff of what changed; a run of 4+ lines the model
+            already saw (an overlapping window of a file) becomes a marker naming where. This holds
+            for blocks below ``min_tokens`` too, and for user text after the task.
         text_model: a local folder or an already-cached Hugging Face id of a token-classification
             model for the Kompress ML backend of text (``headroom-core[ml]`` and torch); None reads
             ``HEADROOM_TEXT_MODEL``, and without either the default extractive path runs. The model

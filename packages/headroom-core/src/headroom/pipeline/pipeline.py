@@ -269,7 +269,7 @@ class Pipeline:
             status, info = self._gate(block, n, run.req.options)
         if status is None:
             status, info = self._compress(block, n, run)
-        elif status == "too_small" and run.req.options.dedupe and not run.already_compressed(slot.text):
+        elif status == "too_small" and run.req.options.dedupe:
             status, info = self._repeat(block, n, run) or (status, info)
         run.tool_paid = run.tool_paid or bool(find_refs(block.new_text or slot.text))
         label = f"output of {block.ctx.task.tool_name}" if block.ctx.task.tool_name else "earlier message"
@@ -337,6 +337,8 @@ class Pipeline:
     def _repeat(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]] | None:
         """A block too small to compress that repeats earlier content, as a reference to it; else None."""
         text, ref = block.slot.text, block.ref
+        if run.already_compressed(text):
+            return None
         repeat = run.deduper.render(ref, text)
         if repeat is None and not looks_json(text):
             repeat = run.deduper.runs(ref, text)
