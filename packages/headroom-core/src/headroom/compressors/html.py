@@ -219,6 +219,7 @@ class HTMLExtractor:
             include_images=False,
             include_comments=self.include_comments,
             fast=self.fast,
+            favor_recall=True,
         )
         body, links, dropped = _tidy_links(markdown or "", self.max_url_chars)
         body = tidy_markdown(body, unescape=True)
