@@ -157,16 +157,28 @@ def evidence(text: str) -> Evidence:
 
 def detect(text: str) -> Detection:
     """Classify ``text`` as JSON, diff, HTML, search results, log, code (with language), or text."""
+    return _whole_document(text) or _line_kind(_Sample(text))
+
+
+def _whole_document(text: str, sample: _Sample | None = None) -> Detection | None:
+    """JSON, a diff or HTML: kinds that hold for a document as a whole; None for the others."""
     if looks_json(text):
         return Detection(ContentType.JSON)
-    s = _Sample(text)
+    s = sample or _Sample(text)
     if not s.body:
-        return Detection(ContentType.TEXT)
+        return None
     hunks, diff = s.diff
     if hunks and diff >= 0.6:
         return Detection(ContentType.DIFF)
     if _is_markup(s):
         return Detection(ContentType.HTML)
+    return None
+
+
+def _line_kind(s: _Sample) -> Detection:
+    """Search results, log, code (with language) or text, judged line by line."""
+    if not s.body:
+        return Detection(ContentType.TEXT)
     if s.search >= 0.6:
         return Detection(ContentType.SEARCH)
     return _log_code_or_text(s)
@@ -201,12 +213,13 @@ def split_sections(text: str) -> list[Section]:
     where the kind changes; adjacent sections of the same type are merged. The sections cover
     ``text`` exactly, in order.
     """
-    whole = detect(text)
-    if whole.type in (ContentType.JSON, ContentType.DIFF, ContentType.HTML):
-        return [Section(0, len(text), whole)]
+    sample = _Sample(text)
+    document = _whole_document(text, sample)
+    if document is not None:
+        return [Section(0, len(text), document)]
     bounds = section_bounds(text, looks_json)
     if len(bounds) <= 1:
-        return [Section(0, len(text), whole)]
+        return [Section(0, len(text), _line_kind(sample))]
     sections: list[Section] = []
     for start, end in bounds:
         d = detect(text[start:end])
@@ -215,5 +228,5 @@ def split_sections(text: str) -> list[Section]:
         else:
             sections.append(Section(start, end, d))
     if len(sections) == 1:
-        return [Section(0, len(text), whole)]
+        return [Section(0, len(text), _line_kind(sample))]
     return sections
