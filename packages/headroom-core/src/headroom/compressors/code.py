@@ -68,6 +68,8 @@ class CodeCompressor:
         if len(text) > self.max_chars:  # bundles and generated files: the line compressor is cheaper
             return self.fallback.compress(text, ref=ref, task=task, detection=detection)
         lines = text.split("\n")
+        if len(lines) < min(self.min_lines, self.fallback.min_lines):
+            return None  # too short for either path: no need to parse it
         source = text.encode("utf-8", "surrogatepass")
         names = candidates(text, hint=detection.language, tool_args=task.tool_args)
         parsed = parse_best(source, names, max_error_share=self.max_error_share)
