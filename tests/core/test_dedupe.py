@@ -153,3 +153,17 @@ def test_a_later_user_message_pasting_lines_the_model_saw_points_at_them(store: 
     (ref,) = find_refs(out)
     assert retrieve(ref, store=store) == pasted
     assert result.messages[0]["content"] == messages[0]["content"]  # the task is never touched
+
+
+def test_a_repeated_json_response_stays_json(store: MemoryStore) -> None:
+    rows = [{"id": i, "name": f"customer-{i}", "email": f"c{i}@example.com", "plan": "pro"} for i in range(60)]
+    minified = json.dumps(rows, separators=(",", ":"))  # one line, as many APIs answer
+    changed = json.dumps([*rows[:59], {**rows[59], "plan": "free"}], indent=2)
+    messages = read_file_turns([minified, "ok", minified, json.dumps(rows, indent=2), changed])
+    result = compress(messages, model="gpt-4o", store=store, query="customer-12")
+    repeat = json.loads(result.messages[6]["content"])
+    assert list(repeat) == ["_headroom"]
+    assert repeat["_headroom"].startswith("[headroom: identical to the output of read_file in message 3")
+    assert retrieve(find_refs(repeat["_headroom"])[0], store=store) == minified
+    for k in (8, 10):  # a near repeat is compressed as JSON, never turned into a text diff
+        json.loads(result.messages[k]["content"])

@@ -12,12 +12,14 @@ block's own original is stored under its ref like any other.
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass, field
 
+from headroom.compressors._json_render import MARKER_KEY
 from headroom.markers import find_refs, format_marker
 
 MIN_LINES = 8
-"""Blocks shorter than this are not compared (a marker would cost about as much)."""
+"""Blocks shorter than this are not diffed against earlier ones (exact repeats of any size are spotted)."""
 
 MAX_DIFF_LINES = 6000
 """difflib is quadratic in the worst case: larger blocks are only checked for exact repeats."""
@@ -62,6 +64,7 @@ class Deduper:
     """Remembers the blocks of one conversation, in order, and spots repeats of them."""
 
     seen: list[_Seen] = field(default_factory=list)
+    refs: dict[str, tuple[int, str]] = field(default_factory=dict)  # ref -> (message, label) of its first occurrence
     shown: list[_Shown] = field(default_factory=list)
     where: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # anchor line -> (shown, line)
 
@@ -76,6 +79,7 @@ class Deduper:
             shown: what the model sees of it, when compressed (repeated runs are matched against
                 this, so a marker only ever points at lines the model can read).
         """
+        self.refs.setdefault(ref, (message, label))
         lines = text.split("\n")
         if len(lines) >= MIN_LINES:
             self.seen.append(_Seen(message, ref, tuple(lines), frozenset(lines), label))
@@ -126,16 +130,19 @@ class Deduper:
             return None
         return best
 
-    def render(self, ref: str, text: str) -> str | None:
-        """The repeat of an earlier block as a marker (+ diff), or None when it repeats nothing."""
+    def render(self, ref: str, text: str, *, as_json: bool = False) -> str | None:
+        """The repeat of an earlier block as a marker (+ diff), or None when it repeats nothing.
+
+        With ``as_json`` (the block is JSON) the result stays JSON: an exact repeat becomes
+        ``{"_headroom": marker}`` and a near repeat is not diffed (its compressor handles it).
+        """
+        earlier = self.refs.get(ref)
+        if earlier is not None:
+            message, label = earlier
+            marker = format_marker(ref, f"identical to the {label} in message {message + 1}")
+            return json.dumps({MARKER_KEY: marker}) if as_json else marker
         lines = text.split("\n")
-        if len(lines) < MIN_LINES or not self.seen:
-            return None
-        for earlier in reversed(self.seen):
-            if earlier.ref == ref:
-                summary = f"identical to the {earlier.label} in message {earlier.message + 1}"
-                return format_marker(ref, summary)
-        if len(lines) > MAX_DIFF_LINES:
+        if as_json or len(lines) < MIN_LINES or len(lines) > MAX_DIFF_LINES:
             return None
         return self._diff(ref, lines)
 

@@ -299,7 +299,7 @@ class Pipeline:
             return "unchanged", {"content_type": None, "compressor": None}
         ref = block.ref
         dedupe = run.req.options.dedupe
-        repeat = run.deduper.render(ref, text) if dedupe else None
+        repeat = run.deduper.render(ref, text, as_json=looks_json(text)) if dedupe else None
         if repeat is not None:
             return self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
         hit, sections = _SECTIONS.get(ref)
@@ -339,8 +339,9 @@ class Pipeline:
         text, ref = block.slot.text, block.ref
         if run.already_compressed(text):
             return None
-        repeat = run.deduper.render(ref, text)
-        if repeat is None and not looks_json(text):
+        is_json = looks_json(text)
+        repeat = run.deduper.render(ref, text, as_json=is_json)
+        if repeat is None and not is_json:
             repeat = run.deduper.runs(ref, text)
         if repeat is None:
             return None
