@@ -164,6 +164,8 @@ def test_a_repeated_json_response_stays_json(store: MemoryStore) -> None:
     repeat = json.loads(result.messages[6]["content"])
     assert list(repeat) == ["_headroom"]
     assert repeat["_headroom"].startswith("[headroom: identical to the output of read_file in message 3")
-    assert retrieve(find_refs(repeat["_headroom"])[0], store=store) == minified
+    (ref,) = find_refs(repeat["_headroom"])
+    assert retrieve(ref, store=store) == minified
+    assert json.loads(retrieve(ref, query="customer-12", store=store)) == [rows[12]]  # its rows, by query
     for k in (8, 10):  # a near repeat is compressed as JSON, never turned into a text diff
         json.loads(result.messages[k]["content"])

@@ -269,8 +269,10 @@ class Pipeline:
             status, info = self._gate(block, n, run.req.options)
         if status is None:
             status, info = self._compress(block, n, run)
-        elif status == "too_small" and run.req.options.dedupe:
-            status, info = self._repeat(block, n, run) or (status, info)
+        elif status == "too_small" and run.req.options.dedupe and not run.already_compressed(slot.text):
+            repeat = self._repeat(block, n, run, runs=True)
+            if repeat is not None and repeat[0] == "compressed":
+                status, info = repeat
         run.tool_paid = run.tool_paid or bool(find_refs(block.new_text or slot.text))
         label = f"output of {block.ctx.task.tool_name}" if block.ctx.task.tool_name else "earlier message"
         run.deduper.add(slot.index, block.ref, slot.text, label, shown=block.new_text)
@@ -299,9 +301,9 @@ class Pipeline:
             return "unchanged", {"content_type": None, "compressor": None}
         ref = block.ref
         dedupe = run.req.options.dedupe
-        repeat = run.deduper.render(ref, text, as_json=looks_json(text)) if dedupe else None
+        repeat = self._repeat(block, n, run, runs=False) if dedupe else None
         if repeat is not None:
-            return self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
+            return repeat
         hit, sections = _SECTIONS.get(ref)
         if not hit:
             sections = split_sections(text)
@@ -334,19 +336,18 @@ class Pipeline:
             info["note"] = out.note
         return self._accept(block, n, run, ref, out, detection.type.value, info)
 
-    def _repeat(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]] | None:
-        """A block too small to compress that repeats earlier content, as a reference to it; else None."""
+    def _repeat(self, block: _Block, n: int, run: _Run, *, runs: bool) -> tuple[BlockStatus, dict[str, Any]] | None:
+        """A block repeating earlier content (whole, nearly, or in ``runs`` of lines) as a reference to
+        it, judged by `_accept`; None when it repeats nothing."""
         text, ref = block.slot.text, block.ref
-        if run.already_compressed(text):
-            return None
         is_json = looks_json(text)
         repeat = run.deduper.render(ref, text, as_json=is_json)
-        if repeat is None and not is_json:
+        if repeat is None and runs and not is_json:
             repeat = run.deduper.runs(ref, text)
         if repeat is None:
             return None
-        status, info = self._accept(block, n, run, ref, repeat, "text", {"content_type": None, "compressor": "dedupe"})
-        return (status, info) if status == "compressed" else None
+        kind = "json" if is_json else "text"
+        return self._accept(block, n, run, ref, repeat, kind, {"content_type": None, "compressor": "dedupe"})
 
     @staticmethod
     def _accept(
