@@ -43,3 +43,14 @@ def test_import_creates_no_files(tmp_path: Path) -> None:
     code = "import headroom, headroom.cli, headroom.testing"
     subprocess.run([sys.executable, "-c", code], env={**os.environ, "HEADROOM_HOME": str(home)}, check=True)
     assert not home.exists()
+
+
+def test_heavy_libraries_load_only_when_needed_or_preloaded() -> None:
+    code = (
+        "import sys, headroom, headroom.proxy\n"
+        "assert 'trafilatura' not in sys.modules, 'import headroom pulled in trafilatura'\n"
+        "from headroom.compressors.html import preload\n"
+        "preload()\n"
+        "assert 'trafilatura' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

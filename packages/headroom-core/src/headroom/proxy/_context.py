@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
+from headroom.compressors.html import preload as preload_html
 from headroom.proxy._pending import PendingRetrievals
 from headroom.proxy._stats import ProxyStats
 from headroom.proxy._upstream import UpstreamPool
@@ -91,8 +93,10 @@ class ProxyContext:
     # ---- lifecycle ---------------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        """Build the client and backend up front, so configuration errors show at start."""
+        """Build the client and backend up front, so configuration errors show at start; import the
+        HTML extractor's library in the background, so the first page does not wait for it."""
         _ = self.backend
+        threading.Thread(target=preload_html, name="headroom-preload", daemon=True).start()
 
     async def shutdown(self) -> None:
         """Close the backend, the client, the log and a store this app opened."""
