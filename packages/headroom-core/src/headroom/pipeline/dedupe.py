@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from headroom.compressors._json_render import MARKER_KEY
 from headroom.markers import find_refs, format_marker
+from headroom.pipeline.detect import looks_json
 
 MIN_LINES = 8
 """Blocks shorter than this are not diffed against earlier ones (exact repeats of any size are spotted)."""
@@ -112,7 +113,9 @@ class Deduper:
             out.append(format_marker(ref, summary, lines=(i + 1, i + size)))
             i += size
             found = True
-        return "\n".join(out) if found else None
+        if not found or looks_json(text):  # JSON stays JSON: its own compressor handles it
+            return None
+        return "\n".join(out)
 
     def _longest_run(self, lines: list[str], i: int) -> tuple[int, int, int] | None:
         """(shown block, its first line, length) of the longest earlier run starting at ``lines[i]``."""
@@ -130,23 +133,23 @@ class Deduper:
             return None
         return best
 
-    def render(self, ref: str, text: str, *, as_json: bool = False) -> str | None:
+    def render(self, ref: str, text: str) -> str | None:
         """The repeat of an earlier block as a marker (+ diff), or None when it repeats nothing.
 
-        With ``as_json`` (the block is JSON) the result stays JSON: an exact repeat becomes
-        ``{"_headroom": marker}`` and a near repeat is not diffed (its compressor handles it).
+        JSON stays JSON: an exact repeat of a JSON block becomes ``{"_headroom": marker}``, and a
+        near repeat of one is not diffed (its compressor handles it).
         """
         earlier = self.refs.get(ref)
         if earlier is not None:
             message, label = earlier
             marker = format_marker(ref, f"identical to the {label} in message {message + 1}")
-            return json.dumps({MARKER_KEY: marker}) if as_json else marker
+            return json.dumps({MARKER_KEY: marker}) if looks_json(text) else marker
         lines = text.split("\n")
-        if as_json or len(lines) < MIN_LINES or len(lines) > MAX_DIFF_LINES:
+        if len(lines) < MIN_LINES or len(lines) > MAX_DIFF_LINES:
             return None
-        return self._diff(ref, lines)
+        return self._diff(ref, text, lines)
 
-    def _diff(self, ref: str, lines: list[str]) -> str | None:
+    def _diff(self, ref: str, text: str, lines: list[str]) -> str | None:
         distinct = frozenset(lines)
         best, best_sim = None, 0.0
         for earlier in reversed(self.seen):
@@ -158,7 +161,7 @@ class Deduper:
         if best is None or best_sim < MIN_SIMILARITY:
             return None
         diff = list(difflib.unified_diff(best.lines, lines, n=1, lineterm=""))[2:]  # drop the ---/+++ header
-        if not diff or len(diff) > MAX_DIFF_SHARE * len(lines):
+        if not diff or len(diff) > MAX_DIFF_SHARE * len(lines) or looks_json(text):
             return None
         summary = (
             f"same as the {best.label} in message {best.message + 1} except for the changes below "

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from headroom.compressors import ContentType
 from headroom.config import CompressOptions
 from headroom.formats import FormatAdapter, Message, Slot, replace_at
 from headroom.markers import find_refs
@@ -311,7 +310,7 @@ class Pipeline:
         detection, compressor = self.router.route(text, sections)
         info: dict[str, Any] = {"content_type": detection.type.value, "compressor": getattr(compressor, "name", None)}
         # Lines the model already saw earlier, as markers; taken when that is shorter than compressing.
-        runs = run.deduper.runs(ref, text) if dedupe and detection.type is not ContentType.JSON else None
+        runs = run.deduper.runs(ref, text) if dedupe else None
         if runs is not None and compressor is None:
             return self._accept(block, n, run, ref, runs, "text", {**info, "compressor": "dedupe"})
         if compressor is None:
@@ -340,13 +339,12 @@ class Pipeline:
         """A block repeating earlier content (whole, nearly, or in ``runs`` of lines) as a reference to
         it, judged by `_accept`; None when it repeats nothing."""
         text, ref = block.slot.text, block.ref
-        is_json = looks_json(text)
-        repeat = run.deduper.render(ref, text, as_json=is_json)
-        if repeat is None and runs and not is_json:
+        repeat = run.deduper.render(ref, text)
+        if repeat is None and runs:
             repeat = run.deduper.runs(ref, text)
         if repeat is None:
             return None
-        kind = "json" if is_json else "text"
+        kind = "json" if looks_json(text) else "text"  # a JSON original is filtered by rows on retrieval
         return self._accept(block, n, run, ref, repeat, kind, {"content_type": None, "compressor": "dedupe"})
 
     @staticmethod
