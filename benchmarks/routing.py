@@ -22,18 +22,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from headroom.bench.compression import CATEGORY_TYPES
 from headroom.pipeline.detect import detect, split_sections
 
 DEFAULT_CASES = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "cases"
-EXPECTED = {
-    "logs": "log",
-    "json": "json",
-    "code": "code",
-    "diff": "diff",
-    "html": "html",
-    "search": "search",
-    "text": "text",
-}
+EXPECTED = CATEGORY_TYPES  # bench category -> the content type it should route to
 # The corpus names languages by file extension; detection names them the way tree-sitter does.
 LANGUAGE_NAMES = {
     "py": "python",

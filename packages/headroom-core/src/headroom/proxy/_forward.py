@@ -81,7 +81,8 @@ def _encoded(resp: UpstreamResponse) -> bool:
     return any(k.lower() == "content-encoding" and v.strip().lower() != "identity" for k, v in resp.headers)
 
 
-def _is_stream(resp: UpstreamResponse) -> bool:
+def is_event_stream(resp: UpstreamResponse) -> bool:
+    """Whether the upstream answered with server-sent events."""
     return any(k.lower() == "content-type" and "event-stream" in v for k, v in resp.headers)
 
 
@@ -95,7 +96,7 @@ async def relay(ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, extra
         return error_response(call.api, e.status, str(e), extra)
     rec.upstream_status = rec.status = resp.status_code
     headers = response_headers(resp.headers, decoded=False, extra=extra)
-    if _is_stream(resp):
+    if is_event_stream(resp):
         response = StreamingResponse(_relay_stream(ctx, rec, call, resp), status_code=resp.status_code)
         response.raw_headers = headers
         return response

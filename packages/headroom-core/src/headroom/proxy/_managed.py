@@ -26,6 +26,7 @@ from headroom.proxy._forward import (
     RawResponse,
     UpstreamFailed,
     error_response,
+    is_event_stream,
     open_upstream,
     response_headers,
 )
@@ -75,8 +76,7 @@ async def managed(ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, ext
         ctx.stats.record(rec)
         return error_response(call.api, e.status, str(e), extra)
     rec.upstream_status = rec.status = resp.status_code
-    is_sse = any(k.lower() == "content-type" and "event-stream" in v for k, v in resp.headers)
-    if resp.status_code != 200 or (call.stream and not is_sse):
+    if resp.status_code != 200 or (call.stream and not is_event_stream(resp)):
         return await _whole(ctx, rec, call, resp, extra)
     if call.stream:
         relay = _RELAYS[call.api]()
