@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from headroom.proxy._errors import error_body
 
 if TYPE_CHECKING:
     import httpx
@@ -193,3 +195,12 @@ class StaticResponse:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+async def anthropic_error(response: httpx.Response, describe: Callable[[bytes], str]) -> StaticResponse:
+    """A provider's failed answer to a ``/v1/messages`` call, read, closed and rewritten as an
+    Anthropic error whose message ``describe`` takes from the provider's body."""
+    raw = await response.aread()
+    await response.aclose()
+    status = response.status_code
+    return StaticResponse(status, error_body("anthropic-messages", status, describe(raw)))

@@ -20,7 +20,13 @@ from urllib.parse import quote
 import httpx
 
 from headroom.proxy._errors import error_body, error_event
-from headroom.proxy.backends._base import HttpxResponse, StaticResponse, UpstreamCall, UpstreamResponse
+from headroom.proxy.backends._base import (
+    HttpxResponse,
+    StaticResponse,
+    UpstreamCall,
+    UpstreamResponse,
+    anthropic_error,
+)
 
 try:
     from botocore.auth import SigV4Auth  # type: ignore[import-untyped]  # botocore ships no type hints
@@ -115,11 +121,7 @@ class BedrockBackend:
             self._client.build_request("POST", url, headers=headers, content=body), stream=True
         )
         if response.status_code != 200:
-            raw = await response.aread()
-            await response.aclose()
-            return StaticResponse(
-                response.status_code, error_body("anthropic-messages", response.status_code, _message(raw))
-            )
+            return await anthropic_error(response, _message)
         if call.stream:
             return EventStreamResponse(response)
         return HttpxResponse(response)

@@ -15,7 +15,13 @@ from typing import Any
 
 import httpx
 
-from headroom.proxy.backends._base import HttpxResponse, StaticResponse, UpstreamCall, UpstreamResponse
+from headroom.proxy.backends._base import (
+    HttpxResponse,
+    StaticResponse,
+    UpstreamCall,
+    UpstreamResponse,
+    anthropic_error,
+)
 
 try:
     import google.auth
@@ -143,11 +149,7 @@ class VertexBackend:
         )
         response = await self._client.send(request, stream=True)
         if response.status_code != 200:
-            raw = await response.aread()
-            await response.aclose()
-            return StaticResponse(
-                response.status_code, error_body("anthropic-messages", response.status_code, _message(raw))
-            )
+            return await anthropic_error(response, _message)
         return HttpxResponse(response)
 
     async def aclose(self) -> None:
