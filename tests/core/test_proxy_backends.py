@@ -214,3 +214,22 @@ def test_missing_backends_name_the_package_to_install(monkeypatch: pytest.Monkey
         ProxySettings(backend="nope").validate()
     with pytest.raises(ValueError, match="--region"):
         load_backend(ProxySettings(backend="bedrock"), httpx.AsyncClient())
+
+
+def test_a_provider_failure_reaches_the_client_as_an_anthropic_error(up: FakeUpstream, aws: None) -> None:
+    vertex = VertexBackend(
+        httpx.AsyncClient(), region="us-east5", project="p", endpoint=up.base_url, credentials=Credentials(token="t")
+    )
+    bedrock = ProxySettings(port=0, backend="bedrock", region="us-west-2", upstream_url=up.base_url)
+    cases = [
+        (ProxySettings(port=0, backend="vertex_ai", region="us-east5"), vertex, 429, anthropic.RateLimitError),
+        (bedrock, None, 403, anthropic.PermissionDeniedError),
+    ]
+    for settings, backend, status, error in cases:
+        up.script(Reply.fail(status, f"provider says no ({status})"))
+        with ProxyServer(settings, backend=backend) as proxy:
+            client = anthropic.Anthropic(base_url=proxy.base_url, api_key="x", max_retries=0)
+            with pytest.raises(error) as caught:
+                client.messages.create(model="claude-sonnet-4-6", max_tokens=10, messages=HI)  # type: ignore[arg-type]
+        assert caught.value.status_code == status
+        assert f"provider says no ({status})" in caught.value.message
