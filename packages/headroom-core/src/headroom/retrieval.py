@@ -8,6 +8,8 @@ from typing import Any
 
 from headroom.compressors._base import STOPWORDS
 from headroom.compressors._json_numbers import FloatLiterals
+from headroom.compressors._json_render import Sizer
+from headroom.compressors.json_crusher import main_array
 from headroom.store import Entry
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
@@ -47,34 +49,18 @@ def _select(items: list[str], terms: list[str]) -> list[int]:
     return every or [i for i, (_, b) in enumerate(flags) if b]
 
 
-_MAX_DEPTH = 8
-
-
 def _json_rows(content: str, literals: FloatLiterals) -> list[Any] | None:
-    """The rows a query filters: the document itself when it is an array, else its longest array
-    anywhere inside (``items`` of a search response, ``data.repository.issues.nodes`` of a
-    GraphQL one) when that array is most of the document; else None."""
+    """The rows a query filters: the document itself when it is an array, else the array holding
+    most of it (``items`` of a search response, ``data.repository.issues.nodes`` of a GraphQL
+    one); else None, and the query filters lines."""
     try:
         value = literals.loads(content)
     except (ValueError, RecursionError):
         return None
     if isinstance(value, list):
         return value
-    best: list[Any] | None = None
-    level: list[Any] = [value]
-    for _ in range(_MAX_DEPTH):  # breadth first: of equally long arrays, the shallowest wins
-        nxt: list[Any] = []
-        for node in level:
-            children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-            for child in children:
-                if isinstance(child, list) and child and (best is None or len(child) > len(best)):
-                    best = child
-                if isinstance(child, (dict, list)):
-                    nxt.append(child)
-        level = nxt
-    if best is None or len(json.dumps(best, ensure_ascii=False)) < 0.5 * len(content):
-        return None  # not mostly rows: the query filters lines instead
-    return best
+    rows, _ = main_array(value, Sizer(), max_depth=8)
+    return rows
 
 
 def filter_entry(ref: str, entry: Entry, *, query: str | None, lines: str | None) -> str:

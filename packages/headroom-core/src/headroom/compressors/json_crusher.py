@@ -89,11 +89,11 @@ def global_docs(value: Any, sizer: Sizer, main: list[Any] | None) -> list[Any]:
     return _leaves(value)
 
 
-def main_array(value: Any, sizer: Sizer) -> tuple[list[Any] | None, frozenset[int]]:
-    """The array holding most of the document (the root, or under its largest fields), if any,
-    and the ids of the containers on the way down to it."""
+def main_array(value: Any, sizer: Sizer, max_depth: int = 4) -> tuple[list[Any] | None, frozenset[int]]:
+    """The array holding most of the document (the root, or under its largest fields, at most
+    ``max_depth`` levels down), if any, and the ids of the containers on the way down to it."""
     node, chain = value, [id(value)]
-    for _ in range(4):
+    for _ in range(max_depth):
         if isinstance(node, list):
             if len(node) >= 2:
                 return node, frozenset(chain)
