@@ -101,11 +101,12 @@ def test_openai_content_parts_are_compressed_part_by_part(store: MemoryStore) ->
     ("fmt", "messages", "needle"),
     [
         ("openai", [{"role": "user", "content": "a"}, "not a dict"], "messages[1]"),
-        ("openai", [{"role": "wizard", "content": "a"}], "messages[0]: unknown role"),
+        ("openai", [{"role": ["user"], "content": "a"}], "messages[0]: role must be a string"),
         ("openai", [{"role": "tool", "content": "x"}], "tool_call_id"),
         ("openai", [{"role": "user", "content": 42}], "content must be"),
         ("openai", [{"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]}], "tool_calls[0]"),
-        ("anthropic", [{"role": "system", "content": "x"}], "system="),
+        ("anthropic", [{"role": {"name": "user"}, "content": "x"}], "role must be a string"),
+        ("responses", [{"type": "message", "role": None, "content": "x"}], "role must be a string"),
         ("anthropic", [{"role": "user", "content": [{"type": "tool_result"}]}], "tool_use_id"),
         ("anthropic", [{"role": "user", "content": [{"text": "no type"}]}], "content[0]"),
         (
@@ -121,6 +122,39 @@ def test_invalid_messages_name_the_index(fmt: str, messages: list, needle: str, 
     with pytest.raises(ValueError, match="messages\\[") as err:
         compress(messages, model="gpt-4o", format=fmt, store=store)  # type: ignore[arg-type]
     assert needle in str(err.value)
+
+
+UNKNOWN_ITEMS = {
+    # Claude Code sends system items inside `messages` (beta mid-conversation-system-2026-04-07).
+    "anthropic": {"role": "system", "content": "Available agent types for the Agent tool: claude, explore."},
+    "openai": {"role": "critic", "content": [{"type": "verdict", "score": 3}]},
+    "responses": {"type": "reasoning_summary_v9", "id": "rs_1", "summary": [{"type": "note", "text": "x"}]},
+}
+NEW_BLOCK = {"type": "citation_bundle_v2", "payload": {"urls": ["https://example.com"], "n": 1}}
+
+
+@pytest.mark.parametrize("fmt", sorted(UNKNOWN_ITEMS))
+def test_an_item_the_adapter_does_not_know_is_carried_while_the_rest_is_compressed(
+    fmt: str, store: MemoryStore
+) -> None:
+    log = build_log()
+    messages = CONVERSATIONS[fmt](log)
+    unknown = UNKNOWN_ITEMS[fmt]
+    messages.insert(1, json.loads(json.dumps(unknown)))
+    result = compress(messages, model=MODELS[fmt], store=store)
+    assert result.messages[1] == unknown
+    assert result.tokens_saved > 0 and result.refs
+    assert retrieve(result.refs[0], store=store) == log
+
+
+def test_an_unknown_block_type_is_carried_beside_a_compressed_tool_result(store: MemoryStore) -> None:
+    log = build_log()
+    messages = CONVERSATIONS["anthropic"](log)
+    messages[-1]["content"].append(json.loads(json.dumps(NEW_BLOCK)))
+    messages[1]["content"].insert(0, json.loads(json.dumps(NEW_BLOCK)))
+    result = compress(messages, model=MODELS["anthropic"], store=store)
+    assert result.messages[-1]["content"][-1] == NEW_BLOCK and result.messages[1]["content"][0] == NEW_BLOCK
+    assert result.tokens_saved > 0 and retrieve(result.refs[0], store=store) == log
 
 
 def test_messages_must_be_a_list() -> None:

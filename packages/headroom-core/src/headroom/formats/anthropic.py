@@ -23,6 +23,7 @@ from headroom.markers import RETRIEVE_TOOL_NAME
 
 TEXT_BLOCKS = frozenset({"text"})
 TOOL_USE_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+ROLES = frozenset({"user", "assistant"})
 
 
 class AnthropicFormat:
@@ -31,15 +32,19 @@ class AnthropicFormat:
     name: FormatName = "anthropic"
 
     def validate(self, messages: Sequence[Any]) -> None:
-        """Raise ValueError naming the first invalid message."""
+        """Raise ValueError naming the first invalid message.
+
+        A message with a role this adapter does not know (``system`` items that Claude Code sends
+        inside ``messages``, or a future role) is not an error: it is carried as it is.
+        """
         for i, m in enumerate(messages):
             if not isinstance(m, dict):
                 raise fail(i, f"must be an object, not {type(m).__name__}")
             role = m.get("role")
-            if role == "system":
-                raise fail(i, "Anthropic messages have no 'system' role; pass the system prompt as `system=`")
-            if role not in ("user", "assistant"):
-                raise fail(i, f"role must be 'user' or 'assistant', not {role!r}")
+            if not isinstance(role, str):
+                raise fail(i, f"role must be a string, not {type(role).__name__}")
+            if role not in ROLES:
+                continue
             content = m.get("content")
             check_content(i, content)
             for j, block in enumerate(content if isinstance(content, list) else []):
@@ -130,8 +135,8 @@ class AnthropicFormat:
         return [b["tool_use_id"] for b in content if b.get("type") == "tool_result"]
 
     def is_system(self, message: Message) -> bool:
-        """Anthropic keeps the system prompt outside the messages."""
-        return False
+        """A ``system`` item inside ``messages`` (the main system prompt sits outside them)."""
+        return message.get("role") == "system"
 
     def collapse(self, message: Message, marker: str) -> Message:
         """Text and media blocks go; tool_result contents become the marker; tool_use and thinking stay."""

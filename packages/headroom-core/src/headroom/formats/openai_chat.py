@@ -35,8 +35,10 @@ class OpenAIChatFormat:
             if not isinstance(m, dict):
                 raise fail(i, f"must be an object, not {type(m).__name__}")
             role = m.get("role")
+            if not isinstance(role, str):
+                raise fail(i, f"role must be a string, not {type(role).__name__}")
             if role not in ROLES:
-                raise fail(i, f"unknown role {role!r} for the OpenAI chat format")
+                continue  # a role this adapter does not know is carried as it is
             check_content(i, m.get("content"), allow_none=role in ("assistant", "function", "tool"))
             if role == "tool" and not isinstance(m.get("tool_call_id"), str):
                 raise fail(i, "a tool message needs a string 'tool_call_id'")

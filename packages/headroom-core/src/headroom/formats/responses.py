@@ -37,10 +37,14 @@ class ResponsesFormat:
             if not isinstance(item, dict):
                 raise fail(i, f"must be an object, not {type(item).__name__}")
             kind = item.get("type", "message")
+            if not isinstance(kind, str):
+                raise fail(i, f"type must be a string, not {type(kind).__name__}")
             if kind == "message":
-                if item.get("role") not in ROLES:
-                    raise fail(i, f"unknown role {item.get('role')!r} for a Responses message")
-                check_content(i, item.get("content"))
+                role = item.get("role")
+                if not isinstance(role, str):
+                    raise fail(i, f"role must be a string, not {type(role).__name__}")
+                if role in ROLES:
+                    check_content(i, item.get("content"))
             elif kind in CALL_TYPES:
                 if not isinstance(item.get("call_id"), str) or not isinstance(item.get("name"), str):
                     raise fail(i, f"a {kind} item needs a string 'call_id' and 'name'")

@@ -55,6 +55,7 @@ def build_app(settings: ProxySettings, *, backend: Backend | None = None, store:
         Route("/v1/compress", _bind(ctx, _service.compress_endpoint), methods=["POST"]),
         Route("/v1/retrieve", _bind(ctx, _service.retrieve_endpoint), methods=["POST"]),
         Route("/health", _bind(ctx, _service.health), methods=["GET", "HEAD"]),
+        Route("/", _bind(ctx, _service.root), methods=["GET", "HEAD"]),
         Route("/stats", _bind(ctx, _service.stats), methods=["GET"]),
         Route("/metrics", _bind(ctx, _service.metrics), methods=["GET"]),
         Route("/{path:path}", _bind(ctx, passthrough), methods=_ALL_METHODS),

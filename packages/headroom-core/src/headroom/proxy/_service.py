@@ -15,7 +15,7 @@ from headroom.proxy._sse import dumps
 from headroom.result import CompressResult
 from headroom.store import RefExpiredError, RefNotFoundError
 
-__all__ = ["compress_endpoint", "health", "metrics", "retrieve_endpoint", "stats"]
+__all__ = ["compress_endpoint", "health", "metrics", "retrieve_endpoint", "root", "stats"]
 
 _JSON = [(b"content-type", b"application/json")]
 
@@ -112,6 +112,11 @@ async def retrieve_endpoint(ctx: ProxyContext, request: Request) -> object:
 async def health(ctx: ProxyContext, request: Request) -> object:
     """Liveness: ``{"status": "ok", ...}``."""
     return _json({"status": "ok", "version": __version__, "backend": ctx.settings.backend})
+
+
+async def root(ctx: ProxyContext, request: Request) -> object:
+    """``GET /`` and ``HEAD /``: clients' reachability checks are answered here, never sent upstream."""
+    return _json({"service": "headroom proxy", "version": __version__, "health": "/health"})
 
 
 async def stats(ctx: ProxyContext, request: Request) -> object:

@@ -134,9 +134,15 @@ def _head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
 
 
 async def send_json(
-    conn: Conn, status: int, data: Any, extra: Iterable[tuple[str, str]] = (), *, gzipped: bool = False
+    conn: Conn,
+    status: int,
+    data: Any,
+    extra: Iterable[tuple[str, str]] = (),
+    *,
+    gzipped: bool = False,
+    head_only: bool = False,
 ) -> None:
-    """A JSON response (gzip-encoded when asked)."""
+    """A JSON response (gzip-encoded when asked; headers only when it answers a ``HEAD``)."""
     payload = json.dumps(data).encode()
     headers = [("content-type", "application/json"), ("x-request-id", "req_fake")]
     if gzipped:
@@ -145,6 +151,8 @@ async def send_json(
     headers.append(("content-length", str(len(payload))))
     if not conn.keep_alive:
         headers.append(("connection", "close"))
+    if head_only:
+        payload = b""
     if conn.sent is not None:
         conn.sent += payload
     conn.writer.write(_head(status, [*headers, *extra]) + payload)

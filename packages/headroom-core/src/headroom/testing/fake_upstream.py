@@ -289,7 +289,8 @@ class FakeUpstream:
         elif request.method == "GET" and request.path.rstrip("/").endswith("/models"):
             await send_json(conn, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
         else:
-            await send_json(conn, 404, error_body("openai-chat", 404, f"no route for {request.method} {request.path}"))
+            missing = error_body("openai-chat", 404, f"no route for {request.method} {request.path}")
+            await send_json(conn, 404, missing, head_only=request.method == "HEAD")
 
     async def _model_reply(
         self, conn: Conn, request: RecordedRequest, api: Api, reply: Reply, number: int, framing: str
