@@ -28,10 +28,12 @@ class Rig:
 
     def openai(self, **kw: Any) -> openai.OpenAI:
         kw.setdefault("base_url", self.url + "/v1")
-        return openai.OpenAI(api_key="sk-test-123", max_retries=0, **kw)
+        kw.setdefault("api_key", "sk-test-123")
+        return openai.OpenAI(max_retries=0, **kw)
 
     def anthropic(self, **kw: Any) -> anthropic.Anthropic:
-        return anthropic.Anthropic(base_url=self.url, api_key="sk-ant-test-456", max_retries=0, **kw)
+        kw.setdefault("api_key", "sk-ant-test-456")
+        return anthropic.Anthropic(base_url=self.url, max_retries=0, **kw)
 
 
 @contextmanager

@@ -49,9 +49,9 @@ def test_chunked_gzip_body_decoded_and_connection_reused() -> None:
     async def main() -> None:
         server, url, seen = await serve(handler)
         pool = UpstreamPool(connect_timeout=5, read_timeout=5)
-        first = await pool.request("POST", url + "/v1/x?a=1", [("authorization", "Bearer k")], b'{"q": 1}')
+        first = await pool.request("POST", url, "/v1/x?a=1", [("authorization", "Bearer k")], b'{"q": 1}')
         assert first.status_code == 200 and await first.aread() == payload
-        second = await pool.request("POST", url + "/v1/x", [], b"{}")
+        second = await pool.request("POST", url, "/v1/x", [], b"{}")
         raw = b"".join([p async for p in second.aiter_raw()])
         assert raw == packed  # raw stays encoded, for byte-for-byte relay
         await pool.aclose()
@@ -72,7 +72,7 @@ def test_silent_upstream_times_out_and_request_is_sent_once() -> None:
         server, url, seen = await serve(handler)
         pool = UpstreamPool(connect_timeout=5, read_timeout=0.2)
         with pytest.raises(UpstreamTimeout):
-            await pool.request("POST", url + "/v1/x", [], b"{}")
+            await pool.request("POST", url, "/v1/x", [], b"{}")
         await asyncio.sleep(0.05)
         assert len(seen) == 2  # one connection, one request: never sent twice
         server.close()
@@ -89,7 +89,7 @@ def test_close_delimited_and_early_close() -> None:
     async def main() -> None:
         server, url, _ = await serve(handler)
         pool = UpstreamPool(connect_timeout=5, read_timeout=5)
-        resp = await pool.request("GET", url + "/x", [], b"")
+        resp = await pool.request("GET", url, "/x", [], b"")
         with pytest.raises(ConnectionError):
             await resp.aread()
         server.close()

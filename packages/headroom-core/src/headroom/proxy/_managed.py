@@ -30,10 +30,11 @@ from headroom.proxy._forward import (
     open_upstream,
     response_headers,
 )
+from headroom.proxy._pending import Conversation
 from headroom.proxy._relay_anthropic import AnthropicRelay
 from headroom.proxy._relay_chat import ChatRelay
 from headroom.proxy._relay_responses import ResponsesRelay
-from headroom.proxy._sse import SSEParser, dumps
+from headroom.proxy._sse import SSEParser, dumpb
 from headroom.proxy._stats import RequestRecord
 from headroom.proxy._usage import usage_object, usage_of
 from headroom.proxy.backends import UpstreamCall, UpstreamResponse
@@ -50,7 +51,7 @@ _RELAYS: dict[str, type[Relay]] = {
 
 
 def _next_call(call: UpstreamCall, body: Obj) -> UpstreamCall:
-    return dataclasses.replace(call, body=dumps(body).encode(), payload=body)
+    return dataclasses.replace(call, body=dumpb(body), payload=body)
 
 
 def _answer(ctx: ProxyContext, dialect: Dialect, calls: list[Obj]) -> list[Obj]:
@@ -66,9 +67,13 @@ def _message(raw: bytes) -> str:
     return str(err.get("message", err)) if isinstance(err, dict) else str(data)[:300]
 
 
-async def managed(ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, extra: Headers) -> object:
-    """Serve a request whose ``headroom_retrieve`` calls the proxy answers."""
-    dialect = DIALECTS[call.api]
+async def managed(
+    ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, extra: Headers, conversation: Conversation
+) -> object:
+    """Serve a request whose ``headroom_retrieve`` calls the proxy answers.
+
+    ``conversation`` (who asked, in which conversation) keys what is held back for the client's next turn.
+    """
     try:
         resp = await open_upstream(ctx, call)
     except UpstreamFailed as e:
@@ -80,10 +85,10 @@ async def managed(ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, ext
         return await _whole(ctx, rec, call, resp, extra)
     if call.stream:
         relay = _RELAYS[call.api]()
-        response = StreamingResponse(_stream(ctx, rec, call, dialect, relay, resp), status_code=200)
+        response = StreamingResponse(_stream(ctx, rec, call, conversation, relay, resp), status_code=200)
         response.raw_headers = response_headers(resp.headers, decoded=True, extra=extra)
         return response
-    return await _loop(ctx, rec, call, dialect, resp, extra)
+    return await _loop(ctx, rec, call, conversation, resp, extra)
 
 
 async def _read(resp: UpstreamResponse) -> bytes:
@@ -111,8 +116,14 @@ async def _whole(
 
 
 async def _loop(
-    ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, dialect: Dialect, resp: UpstreamResponse, extra: Headers
+    ctx: ProxyContext,
+    rec: RequestRecord,
+    call: UpstreamCall,
+    conversation: Conversation,
+    resp: UpstreamResponse,
+    extra: Headers,
 ) -> object:
+    dialect = DIALECTS[call.api]
     body: Obj = dict(call.payload or {})
     earlier: list[Obj] = []
     usages: list[Any] = []
@@ -141,7 +152,7 @@ async def _loop(
         ours_ids = {dialect.call_id(c) for c in ours}
         theirs = [dialect.call_id(c) for c in calls if not is_ours(dialect, c)]
         if theirs or round_no == ctx.settings.retrieve_rounds:
-            ctx.pending.remember(theirs, ours, results)
+            ctx.pending.remember(conversation, theirs, ours, results, response_id=str(data.get("id") or ""))
             data = dialect.strip(data, ours_ids)
             break
         earlier.append(dialect.strip(data, ours_ids))
@@ -159,7 +170,7 @@ async def _loop(
         rec.usage, rec.usage_known = usage_of(call.api, usage), True
     rec.status = rec.upstream_status = 200
     ctx.stats.record(rec)
-    return RawResponse(200, response_headers(headers, decoded=True, extra=extra), dumps(final).encode())
+    return RawResponse(200, response_headers(headers, decoded=True, extra=extra), dumpb(final))
 
 
 async def _pump(resp: UpstreamResponse, relay: Relay) -> AsyncIterator[bytes]:
@@ -175,8 +186,14 @@ async def _pump(resp: UpstreamResponse, relay: Relay) -> AsyncIterator[bytes]:
 
 
 async def _stream(
-    ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, dialect: Dialect, relay: Relay, resp: UpstreamResponse
+    ctx: ProxyContext,
+    rec: RequestRecord,
+    call: UpstreamCall,
+    conversation: Conversation,
+    relay: Relay,
+    resp: UpstreamResponse,
 ) -> AsyncIterator[bytes]:
+    dialect = DIALECTS[call.api]
     body: Obj = dict(call.payload or {})
     hid = False
     try:
@@ -200,7 +217,8 @@ async def _stream(
             rec.retrieve_calls += len(ours)
             theirs = relay.client_call_ids()
             if theirs or round_no == ctx.settings.retrieve_rounds:
-                ctx.pending.remember(theirs, ours, results)
+                shown = relay.response_id if isinstance(relay, ResponsesRelay) else None
+                ctx.pending.remember(conversation, theirs, ours, results, response_id=shown)
                 break
             body = dialect.continue_body(body, relay.turn(), results)
             failure = await _continue(ctx, call, body)
@@ -211,7 +229,7 @@ async def _stream(
             resp = failure
         yield relay.finish(hid_calls=hid)
         if isinstance(relay, ResponsesRelay) and relay.response_id and relay.upstream_id:
-            ctx.pending.alias(relay.response_id, relay.upstream_id)
+            ctx.pending.alias(conversation.client, relay.response_id, relay.upstream_id)
     finally:
         if relay.usage_total:
             rec.usage, rec.usage_known = usage_of(call.api, relay.usage_total), True

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+import urllib.parse
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,8 @@ from headroom.proxy._context import ProxyContext
 from headroom.proxy._dialects import DIALECTS
 from headroom.proxy._forward import Headers, RawResponse, error_response, relay
 from headroom.proxy._managed import managed
-from headroom.proxy._sse import dumps
+from headroom.proxy._pending import Conversation, client_identity
+from headroom.proxy._sse import dumpb
 from headroom.proxy._stats import RequestRecord
 from headroom.proxy.backends import HOP_HEADERS, CallApi, UpstreamCall
 from headroom.result import CompressResult
@@ -59,6 +61,18 @@ def client_headers(scope: MutableMapping[str, Any], *, managed: bool = False) ->
     if managed:
         out.append(("accept-encoding", "gzip, deflate"))
     return out
+
+
+def raw_path(scope: MutableMapping[str, Any]) -> str:
+    """The path exactly as the client sent it, percent-escapes kept (one character per byte).
+
+    Decoding would change what the upstream sees: ``a%3Fb`` would become a query, ``..%2F..`` a
+    parent directory, ``org%2Fname`` two segments.
+    """
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes):
+        raw = urllib.parse.quote(str(scope["path"]), safe="/:@!$&'()*+,;=-._~").encode()
+    return raw.decode("latin-1")
 
 
 async def read_body(request: Request, limit: int, *, json_only: bool) -> bytes:
@@ -100,6 +114,7 @@ class Prepared:
     payload: dict[str, Any]
     result: CompressResult | None
     managed: bool
+    conversation: Conversation
 
 
 def _defines_retrieve(payload: dict[str, Any]) -> bool:
@@ -140,12 +155,18 @@ async def _compress(
     return new, result
 
 
-async def prepare(ctx: ProxyContext, api: str, payload: dict[str, Any], body: bytes, rec: RequestRecord) -> Prepared:
-    """Compress the request and put back hidden retrievals; the original bytes go when nothing changed."""
+async def prepare(
+    ctx: ProxyContext, api: str, payload: dict[str, Any], body: bytes, rec: RequestRecord, *, client: str = ""
+) -> Prepared:
+    """Compress the request and put back hidden retrievals; the original bytes go when nothing changed.
+
+    ``client`` is the `client_identity` of the caller: what the proxy holds for it reaches no one else.
+    """
     new = payload
+    conversation = Conversation(client, api, payload)
     previous = payload.get("previous_response_id")
-    if api == "openai-responses" and isinstance(previous, str) and ctx.pending.resolve(previous) != previous:
-        new = {**payload, "previous_response_id": ctx.pending.resolve(previous)}
+    if api == "openai-responses" and isinstance(previous, str) and ctx.pending.resolve(client, previous) != previous:
+        new = {**payload, "previous_response_id": ctx.pending.resolve(client, previous)}
     result = None
     n = payload.get("n")
     # A block needs options.min_tokens tokens to be compressed, and a token is at least one byte of
@@ -155,11 +176,11 @@ async def prepare(ctx: ProxyContext, api: str, payload: dict[str, Any], body: by
         new, result = await _compress(ctx, api, new, len(body), rec)
     is_managed = bool(result and result.refs and ctx.settings.options.retrieve_tool and not _defines_retrieve(payload))
     if api in DIALECTS:
-        again = ctx.pending.reinsert(api, new)
+        again = ctx.pending.reinsert(new, conversation)
         if again is not None:
             new, is_managed = again, True
-    out = body if new is payload else dumps(new).encode()
-    return Prepared(out, new, result, is_managed and api in DIALECTS)
+    out = body if new is payload else dumpb(new)
+    return Prepared(out, new, result, is_managed and api in DIALECTS, conversation)
 
 
 def _request_id() -> str:
@@ -199,13 +220,13 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
         rec.status, rec.error = 429, "budget spent"
         ctx.stats.record(rec)
         return error_response(api, 429, msg, [*extra, (b"retry-after", b"60")])
-    prepared = await prepare(ctx, api, payload, body, rec)
+    prepared = await prepare(ctx, api, payload, body, rec, client=client_identity(request.scope["headers"]))
     extra += _token_headers(prepared.result)
     scope = request.scope
     call = UpstreamCall(
         api=api,
         method="POST",
-        path=_UPSTREAM_PATH.get(str(scope["path"]), str(scope["path"])),
+        path=_UPSTREAM_PATH.get(raw_path(scope), raw_path(scope)),
         query=scope["query_string"].decode("latin-1"),
         headers=client_headers(scope, managed=prepared.managed),
         body=prepared.body,
@@ -214,7 +235,7 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
     )
     rec.proxy_seconds = time.perf_counter() - rec.started
     if prepared.managed:
-        return await managed(ctx, rec, call, extra)
+        return await managed(ctx, rec, call, extra, prepared.conversation)
     return await relay(ctx, rec, call, extra)
 
 
@@ -230,7 +251,7 @@ async def passthrough(ctx: ProxyContext, request: Request) -> object:
     call = UpstreamCall(
         api="passthrough",
         method=scope["method"],
-        path=scope["path"],
+        path=raw_path(scope),
         query=scope["query_string"].decode("latin-1"),
         headers=client_headers(scope),
         body=body,

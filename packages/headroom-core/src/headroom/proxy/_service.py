@@ -11,7 +11,7 @@ from headroom.api import compress, compress_request, compress_text, retrieve
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._forward import RawResponse, error_response
 from headroom.proxy._routes import BadRequest, parse_json, read_body
-from headroom.proxy._sse import dumps
+from headroom.proxy._sse import dumpb
 from headroom.result import CompressResult
 from headroom.store import RefExpiredError, RefNotFoundError
 
@@ -21,7 +21,7 @@ _JSON = [(b"content-type", b"application/json")]
 
 
 def _json(data: Any, status: int = 200) -> RawResponse:
-    return RawResponse(status, _JSON, dumps(data).encode())
+    return RawResponse(status, _JSON, dumpb(data))
 
 
 def _account(result: CompressResult) -> dict[str, Any]:

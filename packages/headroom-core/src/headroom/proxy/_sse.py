@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SSEEvent", "SSEParser", "dumps", "sse"]
+__all__ = ["SSEEvent", "SSEParser", "dumpb", "dumps", "sse"]
 
 _UNSET: Any = object()
 
@@ -83,7 +83,13 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+def dumpb(obj: Any) -> bytes:
+    """`dumps` as UTF-8; a lone surrogate (a ``\\ud83d`` escape in what the client sent, a tool output
+    cut inside an emoji) goes back out as the same JSON escape instead of failing to encode."""
+    return dumps(obj).encode("utf-8", "backslashreplace")
+
+
 def sse(data: Any, name: str | None = None) -> bytes:
     """An event: ``event: name`` (when given) and one ``data:`` line of JSON."""
     head = f"event: {name}\n" if name else ""
-    return f"{head}data: {dumps(data)}\n\n".encode()
+    return f"{head}data: ".encode() + dumpb(data) + b"\n\n"

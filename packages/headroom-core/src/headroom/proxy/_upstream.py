@@ -105,13 +105,15 @@ class UpstreamPool:
             conn.idle_since = time.monotonic()
             idle.append(conn)
 
-    async def request(self, method: str, url: str, headers: Sequence[tuple[str, str]], body: bytes) -> LeanResponse:
-        """Send a request; returns once the status line and headers are in."""
-        parts = urlsplit(url)
+    async def request(
+        self, method: str, origin: str, target: str, headers: Sequence[tuple[str, str]], body: bytes
+    ) -> LeanResponse:
+        """Send ``target`` (path and query, sent as is) to ``origin``; returns once the headers are in."""
+        parts = urlsplit(origin)
         scheme = parts.scheme
         host = parts.hostname or ""
         port = parts.port or (443 if scheme == "https" else 80)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = target or "/"
         default = (scheme, port) in (("http", 80), ("https", 443))
         host_header = host if default else f"{host}:{port}"
         if ":" in host and not default:

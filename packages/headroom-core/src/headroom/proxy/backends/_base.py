@@ -54,7 +54,8 @@ class UpstreamCall:
     Attributes:
         api: which API the request is for (``passthrough`` for paths the proxy does not know).
         method: the HTTP method.
-        path: the path the client used, e.g. ``/v1/messages``.
+        path: the path the client used, e.g. ``/v1/messages``, exactly as sent: percent-escapes kept,
+            one character per byte of the request line (so it encodes back as Latin-1).
         query: the raw query string (``""`` when none).
         headers: the client's headers minus hop-by-hop ones, auth headers untouched.
         body: the body to send (compressed when the proxy compressed it).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -46,14 +47,15 @@ class HttpBackend:
 
     async def send(self, call: UpstreamCall) -> UpstreamResponse:
         """Send the call; returns once the response headers are in."""
-        url = self._route(call) + call.path
-        if call.query:
-            url += "?" + call.query
+        base = self._route(call)
+        target = urlsplit(base).path + call.path + (f"?{call.query}" if call.query else "")
         headers = self._headers(call.headers) if self._headers else call.headers
         if self._pool is not None:
-            return await self._pool.request(call.method, url, headers, call.body)
+            return await self._pool.request(call.method, base, target, headers, call.body)
         client = self._client()
-        request = client.build_request(call.method, url, headers=list(headers), content=call.body)
+        request = client.build_request(call.method, base, headers=list(headers), content=call.body)
+        # set as bytes: httpx would re-quote a path given as text, and the upstream gets what the client sent
+        request.url = request.url.copy_with(raw_path=target.encode("latin-1"))
         return HttpxResponse(await client.send(request, stream=True))
 
     async def aclose(self) -> None:

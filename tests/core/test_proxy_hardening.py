@@ -1,0 +1,85 @@
+"""What an outside tester threw at the proxy: odd bytes, odd paths, odd hosts. Never a 5xx of its own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.core.proxy_support import Rig, chat_messages, rig, service_log
+
+LOG = service_log()
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[Rig]:
+    with rig() as r:
+        yield r
+
+
+@pytest.fixture(autouse=True)
+def _fresh(env: Rig) -> None:
+    env.up.clear()
+
+
+def chat_body(extra_text: str, *, log: str = LOG) -> bytes:
+    """A chat request whose log gets compressed, with ``extra_text`` spliced raw into a short message."""
+    messages = [{"role": "system", "content": "@@EXTRA@@"}, *chat_messages(log)]
+    return json.dumps({"model": "gpt-4o", "messages": messages}).replace('"@@EXTRA@@"', extra_text).encode()
+
+
+@pytest.mark.parametrize("where", ["short message", "compressed tool result"])
+def test_a_lone_surrogate_escape_is_forwarded_as_sent(env: Rig, where: str) -> None:
+    if where == "short message":
+        body = chat_body('"cut emoji \\ud83d end"')
+    else:
+        body = chat_body('"hi"', log=LOG + "\nCUT \ud83d END")
+    with httpx.Client(base_url=env.url, headers={"authorization": "Bearer sk-test"}) as client:
+        for _ in range(3):  # the connection stays usable
+            r = client.post("/v1/chat/completions", content=body, headers={"content-type": "application/json"})
+            assert r.status_code == 200, r.text
+    sent = env.up.model_requests[-1]
+    assert b"\\ud83d" in sent.body  # the escape reaches the upstream as an escape
+    assert json.loads(sent.body)["model"] == "gpt-4o"
+    if where == "compressed tool result":
+        assert b"[headroom:" in sent.body  # and the rest was still compressed
+
+
+RAW_PATHS = [
+    "/v1/models/a%3Fb=1",
+    "/v1/files/..%2F..%2Fsecret",
+    "/v1/orgs/org%2Fname/usage",
+    "/v1/files/a%20b",
+    "/v1/files/%E2%82%AC%F0%9F%98%80",  # decodes to text that is not Latin-1
+    "/v1/files/a%25b%00",
+]
+
+
+@pytest.mark.parametrize("path", RAW_PATHS)
+def test_a_path_reaches_the_upstream_exactly_as_sent(env: Rig, path: str) -> None:
+    r = httpx.get(env.url + path + "?limit=2&after=x%26y", headers={"authorization": "Bearer sk-test"})
+    assert r.status_code < 500, r.text
+    (seen,) = env.up.requests
+    assert (seen.path, seen.query) == (path, "limit=2&after=x%26y")
+
+
+def test_a_model_route_goes_on_with_the_path_as_sent(env: Rig) -> None:
+    with httpx.Client(base_url=env.url) as client:
+        r = client.post("/chat/completions", json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 200
+    assert env.up.requests[-1].path == "/v1/chat/completions"  # the base route the upstream serves
+
+
+def test_raw_bytes_in_the_request_line_get_no_5xx(env: Rig) -> None:
+    import socket
+
+    host, port = env.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /v1/files/caf\xc3\xa9\xff HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    status = int(reply.split(b" ", 2)[1])
+    assert status < 500, reply[:300]
