@@ -30,7 +30,7 @@ _FAILURES = re.compile(
             r"^[A-Za-z_][\w.]*(?:Error|Exception|Failure|Fault)(?::|$)",  # the exception a traceback ends with
             r"^E(?: {2,}| +\S)",  # pytest assertion detail
             r"^>\s",  # pytest: the failing source line
-            r"^(?:FAILED|ERROR|XPASS)\s+\S+::",  # pytest short summary
+            r"^(?:FAILED|ERROR|XPASS)\s+(?:\S+::|\S+\.py(?: - |$))",  # pytest short summary (tests, collection)
             r"^\S+::\S+.*\s(?:FAILED|ERROR)\b",  # pytest verbose progress
             r"^_{3,} .+ _{3,}$",  # pytest failure section header
             r"^={3,} .* ={3,}$",  # pytest section rules and the final summary

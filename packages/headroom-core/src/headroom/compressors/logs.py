@@ -57,7 +57,7 @@ class LogCompressor:
     min_lines: int = 30
     head: int = 3
     tail: int = 3
-    failure_instances: int = 10
+    failure_instances: int = 25
     gap_chars: int = 120
     alert_share: float = 0.85
     big_gap: int = 24

@@ -222,7 +222,8 @@ def diff_evidence(lines: Sequence[str]) -> tuple[int, float]:
 _PATH = r"(?:[A-Za-z]:\\)?[\w.@~+-]*(?:[/\\][\w.@~+ -]*)*[\w@~+-](?:\.[\w-]{1,10})?"
 _SEARCH_HIT = re.compile(rf"^(?P<path>{_PATH}):(?P<ln>\d+)(?::\d+)?[:-]")
 _SEARCH_CTX = re.compile(rf"^(?P<path>{_PATH})-(?P<ln>\d+)-")
-_SEARCH_FILE = re.compile(rf"^(?P<path>{_PATH}):(?!\d)(?!//)")
+# ``path::name`` is a test id (pytest's ``tests/test_x.py::test_y PASSED``), not ``dir/file:text``.
+_SEARCH_FILE = re.compile(rf"^(?P<path>{_PATH}):(?!\d)(?!//)(?!:)")
 _SEARCH_BARE = re.compile(r"^\d+[:-](?!\d)")
 _HEADING = re.compile(rf"^(?P<path>{_PATH})$")
 _LETTER = re.compile(r"[A-Za-z]")

@@ -36,6 +36,7 @@ _BUILD_START = re.compile(
     r"|--- (?:PASS|FAIL|SKIP):|=== (?:RUN|PAUSE|CONT)|\s*[✓✔✗✘×]\s|\s*\d+ (?:passed|failed|tests?)\b"
     # stack traces and diagnostics
     r"|Traceback \(most recent call last\)|\s+File \".*\", line \d+|\s+at [\w.$<>/]+\(.*\)$"
+    r"|\S+\.py:\d+: in \S|\s*[\^~]{3,}\s*$"  # pytest's frame locations, Python 3.11+ caret lines
     r"|[\w.]*(?:Error|Exception|Warning)(?::|$)|E {2,}\S"
     r"|(?:error|warning|note|help)(?:\[\w+\])?: |\s*--> \S+:\d+:\d+"
     r"|\S+:\d+(?::\d+)?: (?:(?:fatal )?(?:error|warning|note)\b|\w*(?:Error|Warning)\b)"
@@ -52,6 +53,15 @@ _BUILD_ANY = re.compile(
     r"\[ *\d+%\]|\[(?:OK|FAIL|PASS|ERROR|SKIP)\]$|\btests? (?:finished|passed|failed)\b"
     r"|\b(?:passed|failed|errors?) in \d+(?:\.\d+)?s\b|(?:\.\.\.|…) ?(?:done|ok|OK|failed|skipped)\b"
 )
+# A test runner's session banner or final summary: one is enough to call a block a test log.
+_RUNNER = re.compile(
+    r"^(?:=+ test session starts =+"  # pytest
+    r"|Test Suites: \d|Tests: +\d"  # jest
+    r"|test result: (?:ok|FAILED)\. |running \d+ tests?"  # cargo test
+    r"|(?:--- (?:FAIL|PASS): |=== RUN +)\S"  # go test -v
+    r"|Ran \d+ tests? in \d|\d+ (?:passing|failing) \(\d"  # unittest, mocha
+    r")"
+)
 _LS_LONG = re.compile(r"[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+\s|total \d+$")
 
 
@@ -63,6 +73,11 @@ def log_share(lines: Sequence[str]) -> float:
     if not lines:
         return 0.0
     return sum(1 for ln in lines if is_log_line(ln)) / len(lines)
+
+
+def has_runner_banner(lines: Sequence[str]) -> bool:
+    """Whether a test runner's session banner or summary line (pytest, jest, cargo, go, unittest) is there."""
+    return any(_RUNNER.match(ln) for ln in lines)
 
 
 def is_log_line(ln: str) -> bool:

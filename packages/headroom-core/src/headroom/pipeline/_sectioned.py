@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from headroom.compressors import Compressor, Detection, TaskContext
 from headroom.markers import MARKER_RE, format_marker
+from headroom.pipeline._embedded import CompressedOutput, originals_of
 from headroom.pipeline.detect import Section
 
 
@@ -50,6 +51,7 @@ class SectionedCompressor:
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The block with each section compressed on its own, or None when no section shrank."""
         out: list[str] = []
+        originals: dict[str, tuple[str, str]] = {}
         changed = False
         for (start, end, section_type), compressor in self.parts:
             piece = text[start:end]
@@ -61,5 +63,8 @@ class SectionedCompressor:
                 out.append(piece)
                 continue
             changed = True
+            originals.update(originals_of(new))
             out.append(shift_markers(new, ref, text.count("\n", 0, start)) + piece[len(body) :])
-        return "".join(out) if changed else None
+        if not changed:
+            return None
+        return CompressedOutput("".join(out), originals, self.name) if originals else "".join(out)

@@ -31,7 +31,7 @@ from headroom.pipeline._detect_lines import (
     strip_numbering,
     wrapper_span,
 )
-from headroom.pipeline._detect_prose import code_share, config_share, log_share, prose_share
+from headroom.pipeline._detect_prose import code_share, config_share, has_runner_banner, log_share, prose_share
 from headroom.pipeline._detect_sections import section_bounds
 
 __all__ = ["Evidence", "Section", "detect", "evidence", "split_sections"]
@@ -117,6 +117,10 @@ class _Sample:
         return log_share(self.plain)
 
     @cached_property
+    def runner(self) -> bool:
+        return has_runner_banner(self.plain)
+
+    @cached_property
     def code(self) -> float:
         return code_share(self.plain)
 
@@ -179,6 +183,8 @@ def _line_kind(s: _Sample) -> Detection:
     """Search results, log, code (with language) or text, judged line by line."""
     if not s.body:
         return Detection(ContentType.TEXT)
+    if s.runner and s.log >= 0.2:  # a test run's output, whatever its node ids and paths look like
+        return Detection(ContentType.LOG)
     if s.search >= 0.6:
         return Detection(ContentType.SEARCH)
     return _log_code_or_text(s)

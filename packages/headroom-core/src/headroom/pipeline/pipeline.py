@@ -15,6 +15,7 @@ from headroom.formats import FormatAdapter, Message, Slot, replace_at
 from headroom.markers import find_refs
 from headroom.models import get_model
 from headroom.pipeline import cache_aligner
+from headroom.pipeline._embedded import originals_of
 from headroom.pipeline._memo import Memo
 from headroom.pipeline.context import SlotContext, slot_contexts
 from headroom.pipeline.context_fitter import ContextFitter, FitReport
@@ -134,8 +135,8 @@ class _Run:
         ref = block.ref
         try:
             sent = self.store().get(cache_aligner.sent_key(ref, block.ctx.task.digest())).content
-            if find_refs(sent):
-                self.store().get(ref)  # the original must still be there; this also refreshes it
+            for named in set(find_refs(sent)) - set(find_refs(block.slot.text)):
+                self.store().get(named)  # the originals must still be there; this also refreshes them
         except StoreError:
             return "skipped", {}
         block.new_text = sent
@@ -355,21 +356,27 @@ class Pipeline:
         text = block.slot.text
         m = run.tokenizer.count(out)
         named = set(find_refs(out)) - set(find_refs(text))
+        # Originals besides the block's own: strings of a JSON envelope, each under its own ref.
+        originals = {r: v for r, v in originals_of(out).items() if r in named and r != ref}
         # The first marker brings the retrieve tool into the request, so that block must pay for its
         # definition; later ones need only save something. Both depend on earlier blocks only.
-        if m >= n or (ref in named and n - m <= (MIN_SAVING if run.tool_paid else run.tool_tokens)):
+        if m >= n or (named and n - m <= (MIN_SAVING if run.tool_paid else run.tool_tokens)):
             return "not_smaller", info
-        if named - {ref}:
-            return "error", {**info, "error": f"compressor named refs it did not store: {sorted(named - {ref})}"}
+        if named - {ref} - originals.keys():
+            unknown = sorted(named - {ref} - originals.keys())
+            return "error", {**info, "error": f"compressor named refs it did not store: {unknown}"}
         try:  # the original goes to the store before any marker naming it leaves the pipeline
+            meta = {"compressor": str(info.get("compressor"))}
+            for r, (content, inner_kind) in sorted(originals.items()):
+                run.store().put(r, Entry(content, kind=inner_kind, meta=meta))
             if ref in named:
-                run.store().put(ref, Entry(text, kind=kind, meta={"compressor": str(info.get("compressor"))}))
+                run.store().put(ref, Entry(text, kind=kind, meta=meta))
             run.record_sent(block, ref, out)
         except Exception as e:
             log.warning("headroom: could not store the original of a block: %r", e)
             return "error", {**info, "error": f"store: {type(e).__name__}: {e}"}
-        block.new_text = out
-        run.tool_paid = run.tool_paid or ref in named
+        block.new_text = str(out)
+        run.tool_paid = run.tool_paid or bool(named)
         return "compressed", {**info, "tokens_after": m, "ref": ref if ref in named else None}
 
 

@@ -16,6 +16,7 @@ from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
 from headroom.compressors.text import TextCompressor
 from headroom.config import CompressOptions
+from headroom.pipeline._embedded import EmbeddedCompressor, embedded_strings
 from headroom.pipeline._sectioned import SectionedCompressor
 from headroom.pipeline.detect import Section, split_sections
 
@@ -49,6 +50,10 @@ class ContentRouter:
             sections = split_sections(text)
         if len(sections) == 1:
             detection = sections[0].detection
+            if detection.type is ContentType.JSON:
+                fields = embedded_strings(text)
+                if fields:
+                    return detection, EmbeddedCompressor(tuple(fields), self.route)
             return detection, self.compressors.get(detection.type)
         parts = tuple((s, self.compressors.get(s.detection.type)) for s in sections)
         largest = max(sections, key=lambda s: s.end - s.start)
