@@ -163,13 +163,26 @@ def test_old_and_new_claude_naming_both_work() -> None:
 def test_unknown_models_are_none_not_a_guess() -> None:
     assert get_model("totally-made-up-model") is None
     assert get_model("") is None
-    # A newer minor version is not priced as the older one it starts with ...
-    assert get_model("claude-opus-4-9") is None
-    assert get_model("claude-sonnet-4-9-20270101") is None
-    # ... and a dotted newer version is not its major family.
-    assert get_model("gpt-5.9") is None
-    assert get_model("gpt-4.5-preview") is None
+    assert get_model("o9-mega") is None  # no family with a version to go by
     assert cost("totally-made-up-model", input_tokens=1000) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "priced_as"),
+    [
+        ("claude-opus-4-8", "claude-opus-4-7"),  # what Claude Code 2.1.197 sends
+        ("claude-sonnet-4-9-20270101", "claude-sonnet-4-6"),
+        ("gpt-6.2-sol", "gpt-5.5"),  # Codex 0.171.0's default: unknown suffix, newest plain gpt below it
+        ("gpt-5.6-codex", "gpt-5.3-codex"),  # same suffix first
+        ("gemini-3.5-pro", "gemini-3.1-pro"),
+    ],
+)
+def test_a_newer_model_is_priced_as_the_newest_of_its_family_and_says_so(name: str, priced_as: str) -> None:
+    info = get_model(name)
+    assert info is not None and (info.name, info.by_family) == (priced_as, True)
+    assert cost(name, input_tokens=1_000_000) == info.input_per_mtok > 0
+    exact = get_model(priced_as)
+    assert exact is not None and exact.by_family is False
 
 
 def test_default_stand_in_says_it_is_unknown() -> None:

@@ -68,6 +68,22 @@ def test_stats_metrics_and_log_after_real_traffic(tmp_path: Path) -> None:
     assert "sk-test-123" not in text and "sk-ant-test-456" not in text  # keys are never logged
 
 
+def test_current_model_names_are_priced_by_family_and_unknown_ones_are_unpriced_not_free(tmp_path: Path) -> None:
+    log_path = tmp_path / "requests.jsonl"
+    with rig(log_path=str(log_path)) as env:
+        env.up.script(Reply.say("one"), Reply.say("two"))
+        for model in ("claude-opus-4-8", "acme-secret-model"):
+            env.anthropic().messages.create(model=model, max_tokens=50, messages=anthropic_messages(LOG))
+        stats = httpx.get(env.url + "/stats").json()
+    opus, acme = stats["per_model"]["claude-opus-4-8"], stats["per_model"]["acme-secret-model"]
+    assert opus["priced"] is True and opus["priced_as"] == "claude-opus-4-7"
+    assert opus["cost_usd"] > 0 and opus["saved_usd"] > 0
+    assert acme["priced"] is False and stats["unpriced_models"] == ["acme-secret-model"]
+    lines = [json.loads(line) for line in log_path.read_text().splitlines()]
+    assert lines[0]["cost_usd"] > 0 and lines[0]["priced_as"] == "claude-opus-4-7"
+    assert lines[1]["cost_usd"] is None and lines[1]["saved_usd"] is None
+
+
 def test_each_app_has_its_own_registry() -> None:
     a, b = create_app(ProxySettings()), create_app(ProxySettings())
     with TestClient(a) as ta, TestClient(b) as tb:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -129,12 +128,23 @@ def compress_request(
         new_body[key] = result.messages
     if result.system is not body.get(system_key):
         new_body[system_key] = result.system
-    opts = CompressOptions.from_kwargs(options)
-    if result.tools and opts.retrieve_tool:
-        existing = list(body.get("tools") or [])
-        if not any(_tool_name(t) == RETRIEVE_TOOL_NAME for t in existing):
-            new_body["tools"] = existing + copy.deepcopy(result.tools)
+    if result.tools and CompressOptions.from_kwargs(options).retrieve_tool:
+        new_body = with_retrieve_tool(new_body, api=api)
     return new_body, result
+
+
+def with_retrieve_tool(body: Mapping[str, Any], *, api: Api) -> dict[str, Any]:
+    """``body`` with ``headroom_retrieve`` appended to its tools (a copy; as it is when already there).
+
+    The proxy offers the tool in every request it may compress, so that a conversation's tool list
+    is byte-identical from its first request on and the provider's prompt cache keeps hitting.
+    """
+    if api not in _API_FORMATS:
+        raise ValueError(f"unknown api {api!r}; expected one of {sorted(_API_FORMATS)}")
+    existing = body.get("tools", [])
+    if not isinstance(existing, list) or any(_tool_name(t) == RETRIEVE_TOOL_NAME for t in existing):
+        return dict(body)  # a malformed tools value is the upstream's to judge
+    return {**body, "tools": [*existing, get_format(_API_FORMATS[api]).retrieve_tool()]}
 
 
 def _tool_name(tool: Any) -> str | None:

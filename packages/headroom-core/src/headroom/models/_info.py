@@ -30,6 +30,9 @@ class ModelInfo:
         cache_write_per_mtok: price of input tokens written to the prompt cache (Anthropic: the
             5-minute write; a 1-hour write costs more, pass it as an override if you use it).
         max_input: where the provider caps input below ``context_window`` (gpt-5: 272k of 400k).
+        by_family: ``True`` when the name asked for is not in the table and this is the newest
+            entry of its family at or below its version (``claude-opus-4-8`` → ``claude-opus-4-7``,
+            ``gpt-6.2-sol`` → ``gpt-5.5``): limits and prices are that model's, an estimate.
         known: ``False`` only for the stand-in that `ModelRegistry.get_or_default` returns for a model
             it does not know; its prices are zero and `cost` returns ``None``.
     """
@@ -43,6 +46,7 @@ class ModelInfo:
     cache_read_per_mtok: float | None = None
     cache_write_per_mtok: float | None = None
     max_input: int | None = None
+    by_family: bool = False
     known: bool = True
 
     def input_limit(self, output_reserve: int = 0) -> int:

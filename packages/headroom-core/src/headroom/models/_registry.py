@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -35,6 +36,8 @@ _FIELDS = frozenset({*_REQUIRED, "cache_read_per_mtok", "cache_write_per_mtok", 
 # After a registered prefix, ``-5`` or ``-10`` is a minor version (claude-sonnet-4 vs claude-sonnet-4-7),
 # not a variant of the same model; sizes (``-17b``) and build numbers (``-001``) are variants.
 _MINOR_VERSION = re.compile(r"-\d{1,2}(?:-|$)")
+# family-version-suffix: claude-opus-4-8, gpt-6.2-sol, gemini-3.5-pro, claude-3-5-sonnet.
+_FAMILY = re.compile(r"(?P<family>[a-z]+(?:-[a-z]+)*)-(?P<version>\d+(?:[.-]\d+)*)(?P<suffix>(?:-[a-z][a-z0-9]*)*)")
 
 
 class ModelRegistryError(ValueError):
@@ -83,8 +86,10 @@ class ModelRegistry:
         Order: an entry named exactly like `base_model_name` (so dated entries such as
         ``gpt-4o-2024-05-13`` win), then like `normalize_model_name`, then the longest registered name
         the normalised name starts with, followed by ``-`` (``gpt-4o-mini-search`` → ``gpt-4o-mini``, not
-        ``gpt-4o``). A following minor version never matches (``claude-opus-4-8`` is not
-        ``claude-opus-4``), so a newer model is reported unknown rather than priced as an older one.
+        ``gpt-4o``). A following minor version never matches as a variant (``claude-opus-4-8`` is not
+        ``claude-opus-4``); a name found none of these ways resolves by family: the newest entry of
+        its family at or below its version, same suffix first (``claude-opus-4-8`` → ``claude-opus-4-7``),
+        returned with ``by_family=True`` so reports can say it is an estimate.
 
         Args:
             name: a model name, with or without provider prefix, cloud id parts or date.
@@ -101,7 +106,22 @@ class ModelRegistry:
         for key in self._by_length:
             if _is_variant(norm, key) or _is_variant(base, key):
                 return self.models[key]
-        return None
+        return self._by_family(norm)
+
+    def _by_family(self, name: str) -> ModelInfo | None:
+        """The newest entry of ``name``'s family at or below its version (same suffix first, then none)."""
+        asked = _family_key(name)
+        if asked is None:
+            return None
+        family, version, suffix = asked
+        best: tuple[bool, tuple[int, ...], str] | None = None
+        for key in self.models:
+            entry = _family_key(key)
+            if entry is None or entry[0] != family or entry[1] > version or entry[2] not in (suffix, ""):
+                continue
+            rank = (entry[2] == suffix, entry[1], key)
+            best = rank if best is None or rank > best else best
+        return None if best is None else dataclasses.replace(self.models[best[2]], by_family=True)
 
     def get_or_default(self, name: str, *, context_window: int = 128_000, max_output: int = 4_096) -> ModelInfo:
         """`get`, or a conservative stand-in for an unknown model.
@@ -260,6 +280,14 @@ def _read_json(path: Path) -> object:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise ModelRegistryError(f"{path}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from e
+
+
+def _family_key(name: str) -> tuple[str, tuple[int, ...], str] | None:
+    m = _FAMILY.fullmatch(name)
+    if m is None:
+        return None
+    version = tuple(int(p) for p in re.split(r"[.-]", m["version"]))
+    return m["family"], version, m["suffix"]
 
 
 def _is_variant(name: str, key: str) -> bool:

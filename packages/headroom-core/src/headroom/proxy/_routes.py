@@ -15,7 +15,7 @@ from typing import Any
 import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 
-from headroom.api import compress_request
+from headroom.api import compress_request, with_retrieve_tool
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._dialects import DIALECTS
@@ -126,6 +126,20 @@ def _defines_retrieve(payload: dict[str, Any]) -> bool:
     return False
 
 
+def uses_tools(payload: dict[str, Any]) -> bool:
+    """True for an agent's request: it declares tools (top level, or in an input item as Codex does).
+
+    Such a request is offered ``headroom_retrieve`` from the conversation's first request on, so its
+    tool list never changes mid-conversation (a change would miss the provider's prompt cache from
+    the tools on). A request without tools gets the tool only once markers are written, so a plain
+    chat request still goes upstream byte for byte.
+    """
+    if payload.get("tools"):
+        return True
+    items = payload.get("input")
+    return isinstance(items, list) and any(isinstance(i, dict) and isinstance(i.get("tools"), list) for i in items)
+
+
 def _account(rec: RequestRecord, result: CompressResult) -> None:
     rec.tokens_before, rec.tokens_after = result.tokens_before, result.tokens_after
     rec.stages = dict(result.stages)
@@ -169,12 +183,15 @@ async def prepare(
         new = {**payload, "previous_response_id": ctx.pending.resolve(client, previous)}
     result = None
     n = payload.get("n")
+    may_compress = ctx.settings.compress and not (isinstance(n, int) and n > 1)
     # A block needs options.min_tokens tokens to be compressed, and a token is at least one byte of
     # the body: a smaller body has nothing to compress, so it skips the pipeline altogether.
-    worth = len(body) >= ctx.settings.options.min_tokens
-    if ctx.settings.compress and worth and not (isinstance(n, int) and n > 1):
+    if may_compress and len(body) >= ctx.settings.options.min_tokens:
         new, result = await _compress(ctx, api, new, len(body), rec)
-    is_managed = bool(result and result.refs and ctx.settings.options.retrieve_tool and not _defines_retrieve(payload))
+    offered = bool(result and result.refs) or uses_tools(payload)
+    is_managed = may_compress and offered and ctx.settings.options.retrieve_tool and not _defines_retrieve(payload)
+    if is_managed and api in DIALECTS:
+        new = with_retrieve_tool(new, api=_COMPRESS_API[api])
     if api in DIALECTS:
         again = ctx.pending.reinsert(new, conversation)
         if again is not None:

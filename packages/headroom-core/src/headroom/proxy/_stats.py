@@ -113,6 +113,7 @@ class ProxyStats:
         self.retrieve_calls = 0
         self.errors: dict[str, int] = {}
         self._models: dict[str, ModelInfo | None] = {}
+        self.unpriced: set[str] = set()
         self._period = ""
         self.spent = 0.0
         self._log: IO[str] | None = None
@@ -131,9 +132,21 @@ class ProxyStats:
         return self._models[model]
 
     def money(self, rec: RequestRecord) -> tuple[float, float]:
-        """(cost, saved) in USD at list price; cost is estimated from the request when usage is unknown."""
+        """(cost, saved) in USD at list price; cost is estimated from the request when usage is unknown.
+
+        A model the registry cannot price counts 0 here and is listed in `unpriced` (``/stats``
+        says so, the log line has ``null``), never shown as free.
+        """
         info = self.model_info(rec.model)
         if info is None:
+            if rec.model and rec.model not in self.unpriced:
+                self.unpriced.add(rec.model)
+                budget = " and is not counted against --budget" if self.settings.budget_usd is not None else ""
+                log.warning(
+                    "model %r is not in the model registry: its cost is unknown%s; add it to $HEADROOM_MODELS_FILE",
+                    rec.model,
+                    budget,
+                )
             return 0.0, 0.0
         saved = max(rec.tokens_saved, 0) * info.input_per_mtok / 1e6
         u = rec.usage if rec.usage_known else Usage(input=rec.tokens_after)
@@ -196,6 +209,7 @@ class ProxyStats:
         path = self.settings.log_path
         if not path or self._log_failed:
             return
+        priced = rec.model not in self.unpriced
         line = {
             "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "request_id": rec.request_id,
@@ -215,8 +229,9 @@ class ProxyStats:
             }
             if rec.usage_known
             else None,
-            "cost_usd": round(cost, 8),
-            "saved_usd": round(saved, 8),
+            "cost_usd": round(cost, 8) if priced else None,
+            "saved_usd": round(saved, 8) if priced else None,
+            "priced_as": self._priced_as(rec.model),
             "compressors": {k: {"blocks": v[0], "tokens_saved": v[1] - v[2]} for k, v in rec.compressors.items()},
             "stages_ms": {k: round(v * 1000, 3) for k, v in rec.stages.items()},
             "retrieve_calls": rec.retrieve_calls,
@@ -237,6 +252,11 @@ class ProxyStats:
 
     # ---- reports -----------------------------------------------------------------------------------
 
+    def _priced_as(self, model: str) -> str | None:
+        """The registry entry a model's money is counted at, when it is not the model itself."""
+        info = self._models.get(model)
+        return info.name if info is not None and info.by_family else None
+
     def snapshot(self) -> dict[str, Any]:
         """The ``/stats`` document."""
         left = self.budget_left()
@@ -250,7 +270,11 @@ class ProxyStats:
             else 0.0,
             "retrieve_calls": self.retrieve_calls,
             "errors": dict(self.errors),
-            "per_model": {k: v.as_dict() for k, v in sorted(self.by_model.items())},
+            "per_model": {
+                k: {**v.as_dict(), "priced": k not in self.unpriced, "priced_as": self._priced_as(k)}
+                for k, v in sorted(self.by_model.items())
+            },
+            "unpriced_models": sorted(self.unpriced),
             "per_compressor": {
                 k: {**v, "tokens_saved": v["tokens_before"] - v["tokens_after"]}
                 for k, v in sorted(self.by_compressor.items())

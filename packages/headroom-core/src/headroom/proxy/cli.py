@@ -106,6 +106,13 @@ def proxy(
     click.echo(f"  ANTHROPIC_BASE_URL={url} claude    OPENAI_BASE_URL={url}/v1 your-app", err=True)
     if not is_loopback(host):
         click.echo("  clients must send the x-headroom-token header", err=True)
+    if budget is not None:
+        click.echo(
+            f"  budget ${budget:g} per {budget_period} at registry list prices; a model the registry cannot price "
+            "is not counted (a warning names it, /stats lists it under unpriced_models; add it to "
+            "$HEADROOM_MODELS_FILE); newer versions of a known family count at that family's newest price",
+            err=True,
+        )
     try:
         serve(settings)
     except ValueError as e:
