@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,6 +87,11 @@ def send(env: Rig, api: str, key: str, history: list[dict[str, Any]]) -> None:
         env.openai(api_key=key).responses.create(model="gpt-4o", input=history, tools=CLIENT_TOOLS_RESPONSES)  # type: ignore[arg-type]
 
 
+def history_text(req: RecordedRequest) -> str:
+    """The conversation a request carries (its tools list, which offers headroom_retrieve, left out)."""
+    return json.dumps(req.json.get("messages", req.json.get("input")))
+
+
 FIRST = {"chat": chat_messages, "anthropic": anthropic_messages, "responses": responses_input}
 FOLLOW = {"chat": chat_follow, "anthropic": anthropic_follow, "responses": responses_follow}
 
@@ -99,7 +105,7 @@ def test_a_hidden_retrieval_reaches_only_its_own_client_and_conversation(env: Ri
     # another key whose history holds a call with the same id gets nothing of A's
     send(env, api, "sk-client-b", FOLLOW[api]("What is in db.log?", call_id))
     assert SECRET not in env.up.model_requests[-1].text
-    assert "headroom_retrieve" not in env.up.model_requests[-1].text
+    assert "headroom_retrieve" not in history_text(env.up.model_requests[-1])  # no call of ours put back
     # A's own other conversation that reuses the id gets nothing either
     send(env, api, "sk-client-a", FOLLOW[api]("What is in db.log?", call_id))
     assert SECRET not in env.up.model_requests[-1].text
