@@ -196,7 +196,7 @@ def test_backends_from_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     app = create_app(ProxySettings(backend="echo/some-provider/model-x"))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         got = client.post("/v1/chat/completions", json={"model": "m", "messages": HI}).json()
     assert got == {"target": "some-provider/model-x", "api": "openai-chat", "model": "m", "stream": False}
     sys.modules.pop("echo_backend", None)

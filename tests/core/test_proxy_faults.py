@@ -116,7 +116,7 @@ def test_100_mb_bodies_get_413() -> None:
     with rig(max_body_bytes=8 * 1024 * 1024) as env:
         with socket.create_connection(("127.0.0.1", env.proxy.port)) as s:
             s.sendall(
-                b"POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                b"POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n"
                 b"content-length: 104857600\r\n\r\n" + b"{" * 1000
             )
             head = s.recv(65536)

@@ -83,3 +83,60 @@ def test_raw_bytes_in_the_request_line_get_no_5xx(env: Rig) -> None:
             reply += chunk
     status = int(reply.split(b" ", 2)[1])
     assert status < 500, reply[:300]
+
+
+PROBES = [
+    ("GET", "/stats", None),
+    ("POST", "/v1/compress", {"text": "hello"}),
+    ("POST", "/v1/retrieve", {"ref": "0123456789abcdef"}),
+    ("POST", "/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}),
+    ("GET", "/v1/models", None),
+]
+
+
+def _probe(url: str, host: str, method: str, path: str, body: object, **headers: str) -> httpx.Response:
+    return httpx.request(method, url + path, json=body, headers={"host": host, **headers})
+
+
+@pytest.mark.parametrize(("method", "path", "body"), PROBES)
+def test_a_page_on_another_host_name_cannot_reach_a_tokenless_proxy(
+    env: Rig, method: str, path: str, body: object
+) -> None:
+    """DNS rebinding: evil.example resolves to 127.0.0.1, the browser sends Host: evil.example."""
+    port = env.url.rsplit(":", 1)[1]
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.nip.io:{port}"):
+        r = _probe(env.url, host, method, path, body)
+        assert r.status_code == 403, (host, r.status_code)
+        assert "host" in r.text.lower()
+    assert env.up.requests == []
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost", f"[::1]:{port}", f"app.localhost:{port}"):
+        assert _probe(env.url, host, method, path, body).status_code != 403, host
+
+
+def test_configured_host_names_and_a_token_let_other_hosts_in() -> None:
+    with rig(allowed_hosts=("proxy.internal",)) as r:
+        assert _probe(r.url, "proxy.internal:8787", "GET", "/stats", None).status_code == 200
+        assert _probe(r.url, "evil.example", "GET", "/stats", None).status_code == 403
+    with rig(token="tok-1") as r:  # the token is the guard then
+        assert _probe(r.url, "evil.example", "GET", "/stats", None).status_code == 401
+        assert _probe(r.url, "evil.example", "GET", "/stats", None, **{"x-headroom-token": "tok-1"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "option", [{"text_model": "/tmp/any-model"}, {"text_model_budget_ms": 1e9}, {"max_query_chars": 10**9}]
+)
+def test_compress_endpoint_refuses_process_level_options(env: Rig, option: dict[str, object]) -> None:
+    r = httpx.post(env.url + "/v1/compress", json={"text": LOG, "options": option})
+    assert r.status_code == 400
+    (name,) = option
+    assert name in r.json()["error"]["message"]
+
+
+def test_compress_endpoint_takes_the_proxys_options_and_per_request_ones() -> None:
+    from headroom import CompressOptions
+
+    with rig(options=CompressOptions(min_tokens=1_000_000)) as r:
+        out = httpx.post(r.url + "/v1/compress", json={"text": LOG}).json()
+        assert out["tokens_saved"] == 0 and out["text"] == LOG  # the proxy's own min_tokens holds
+        out = httpx.post(r.url + "/v1/compress", json={"text": LOG, "options": {"min_tokens": 100}}).json()
+        assert out["tokens_saved"] > 0 and out["refs"]

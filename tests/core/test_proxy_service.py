@@ -86,7 +86,7 @@ def test_current_model_names_are_priced_by_family_and_unknown_ones_are_unpriced_
 
 def test_each_app_has_its_own_registry() -> None:
     a, b = create_app(ProxySettings()), create_app(ProxySettings())
-    with TestClient(a) as ta, TestClient(b) as tb:
+    with TestClient(a, base_url="http://localhost") as ta, TestClient(b, base_url="http://localhost") as tb:
         ta.post("/v1/chat/completions", content=b"{", headers={"content-type": "application/json"})
         assert metric(ta.get("/metrics").text, "headroom_proxy_requests_total", status="400") == 1
         assert metric(tb.get("/metrics").text, "headroom_proxy_requests_total", status="400") == 0
@@ -136,5 +136,5 @@ def test_public_surface_and_lazy_server_stack() -> None:
     assert headroom.proxy.__all__ == ["ProxySettings", "create_app"]
     code = "import sys, headroom.proxy, headroom.proxy.cli; assert not {'starlette', 'uvicorn'} & set(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True)
-    with TestClient(create_app()) as client:  # defaults, no configuration
+    with TestClient(create_app(), base_url="http://localhost") as client:  # defaults, no configuration
         assert client.get("/health").json()["backend"] == "auto"

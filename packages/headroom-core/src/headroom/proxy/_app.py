@@ -11,7 +11,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from headroom.proxy import _service
-from headroom.proxy._auth import TokenGuard
+from headroom.proxy._auth import HostGuard, TokenGuard
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._routes import model_route, passthrough
 from headroom.proxy.backends import Backend, CallApi
@@ -62,4 +62,6 @@ def build_app(settings: ProxySettings, *, backend: Backend | None = None, store:
     ]
     app = Starlette(routes=routes, lifespan=ctx.lifespan)
     app.state.headroom = ctx
-    return TokenGuard(app, settings.token) if settings.token else app
+    if settings.token:
+        return TokenGuard(app, settings.token)
+    return HostGuard(app, (*settings.allowed_hosts, settings.host))

@@ -34,11 +34,41 @@ def _account(result: CompressResult) -> dict[str, Any]:
     }
 
 
-def _run_compress(ctx: ProxyContext, req: dict[str, Any]) -> dict[str, Any]:
-    model = str(req.get("model") or "gpt-4o")
+# What a request body may set. The rest (model paths, time budgets, query limits) belongs to whoever
+# runs the proxy: a body must not name a local path to load a model from.
+PER_REQUEST_OPTIONS = frozenset(
+    {
+        "min_tokens",
+        "compress_user_text",
+        "user_text_min_tokens",
+        "retrieve_tool",
+        "fit",
+        "context_limit",
+        "output_reserve",
+        "volatile",
+        "dedupe",
+    }
+)
+
+
+def _options(ctx: ProxyContext, req: dict[str, Any]) -> dict[str, Any]:
+    """The proxy's own options with the request's per-request ones over them."""
     options = req.get("options") or {}
     if not isinstance(options, dict):
         raise BadRequest(400, "'options' must be an object")
+    refused = sorted(set(options) - PER_REQUEST_OPTIONS)
+    if refused:
+        raise BadRequest(
+            400,
+            f"option(s) {refused} cannot be set per request (they come from the proxy's settings); "
+            f"per-request options: {sorted(PER_REQUEST_OPTIONS)}",
+        )
+    return {**ctx.options, **options}
+
+
+def _run_compress(ctx: ProxyContext, req: dict[str, Any]) -> dict[str, Any]:
+    model = str(req.get("model") or "gpt-4o")
+    options = _options(ctx, req)
     if "body" in req:
         new, result = compress_request(req["body"], api=req.get("api", "openai-chat"), store=ctx.store, **options)
         return {"body": new, **_account(result)}

@@ -44,6 +44,13 @@ def _region(backend: str, region: str | None) -> str | None:
 @click.option(
     "--token", envvar="HEADROOM_PROXY_TOKEN", help="Token clients send as x-headroom-token (required off loopback)."
 )
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    envvar="HEADROOM_ALLOW_HOSTS",
+    help="Host name clients may use besides loopback ones when no token is set (repeatable).",
+)
 @click.option("--store", envvar="HEADROOM_STORE", help="sqlite:///path, memory:// or redis://host:port/db.")
 @click.option(
     "--log", "log_path", envvar="HEADROOM_PROXY_LOG", help="JSONL request log [default: $HEADROOM_HOME/proxy.jsonl]."
@@ -65,6 +72,7 @@ def proxy(
     region: str | None,
     project: str | None,
     token: str | None,
+    allowed_hosts: tuple[str, ...],
     store: str | None,
     log_path: str | None,
     no_log: bool,
@@ -86,6 +94,7 @@ def proxy(
         region=_region(backend, region),
         project=project,
         token=token,
+        allowed_hosts=allowed_hosts,
         store=store,
         log_path=None if no_log else (log_path or _default_log()),
         budget_usd=budget,

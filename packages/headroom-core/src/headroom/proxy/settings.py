@@ -60,6 +60,9 @@ class ProxySettings:
         project: the Google Cloud project (``vertex_ai``).
         token: the proxy token clients must send (``x-headroom-token`` or
             ``Proxy-Authorization: Bearer``); required for a non-loopback ``host``.
+        allowed_hosts: host names accepted in the ``Host`` header besides loopback ones (and
+            ``host``) when no token is set; other names get 403, so a web page that rebinds its
+            own name to 127.0.0.1 cannot reach the proxy.
         store: a store URL (``sqlite:///path``, ``memory://``, ``redis://...``); None means the
             default SQLite store under ``$HEADROOM_HOME``.
         log_path: a JSONL file that gets one line per request; None for no log.
@@ -82,6 +85,7 @@ class ProxySettings:
     region: str | None = None
     project: str | None = None
     token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
     store: str | None = None
     log_path: str | None = None
     budget_usd: float | None = None
