@@ -36,6 +36,11 @@ MIN_SAVING = 24
 """Tokens a marker-bearing block must save once the retrieve tool is already in the request."""
 
 
+def output_key(text_ref: str) -> str:
+    """The store key recording that the text with ref ``text_ref`` is a block Headroom wrote."""
+    return make_ref(f"headroom-output\x00{text_ref}")
+
+
 @dataclass(frozen=True)
 class Request:
     """Everything one pipeline run needs."""
@@ -105,24 +110,36 @@ class _Run:
     reused: int = 0
     deduper: Deduper = field(default_factory=Deduper)
     tool_paid: bool = False  # an earlier block already carries a marker, so the tool is in the request
+    stored: set[str] = field(default_factory=set)  # refs this run put in the store
 
     def store(self) -> Store:
         """The request's store (opened on first use)."""
         return self.req.store()
 
-    def already_compressed(self, text: str) -> bool:
-        """Whether ``text`` is Headroom's own output: it names a ref this store holds.
+    def already_compressed(self, block: _Block) -> bool:
+        """Whether the block is Headroom's own output, sent back as it was (`_accept` recorded it).
 
-        Compressing it again would only nest refs. A marker-like string whose ref the store does
-        not hold is just data, and the block is compressed as usual.
+        Compressing it again would nest refs and change bytes the provider may have cached. A block
+        that merely contains a marker, real or not (a transcript, a file an agent wrote), is data
+        and is compressed as usual.
         """
-        refs = find_refs(text)
-        if not refs:
+        if not find_refs(block.slot.text):
             return False
         try:
-            return any(self.store().contains(r) for r in refs)
+            return self.store().contains(output_key(block.ref))
         except StoreError:
             return False
+
+    def held(self, refs: list[str]) -> list[str]:
+        """The ``refs`` the store holds: stored by this run, or found there (a marker sent back)."""
+        out = []
+        for r in refs:
+            try:
+                if r in self.stored or self.store().contains(r):
+                    out.append(r)
+            except StoreError:
+                continue
+        return out
 
     def record_sent(self, block: _Block, ref: str, out: str) -> None:
         """Remember what was sent for a block, so a later request can keep its cached bytes."""
@@ -207,7 +224,8 @@ class Pipeline:
         system = req.system
         if opts.volatile == "move" and volatile:
             system, messages = _move_volatile(system, messages, adapter)
-        refs = list(dict.fromkeys(r for m in messages for text in adapter.texts(m) for r in find_refs(text)))
+        found = dict.fromkeys(r for m in messages for text in adapter.texts(m) for r in find_refs(text))
+        refs = run.held(list(found))  # a look-alike already in the input is no ref of ours
         tools = [adapter.retrieve_tool()] if refs else []
         after = before - saved - (fit.tokens_before - fit.tokens_after) + (tool_tokens if tools else 0)
         stages["render"] = time.perf_counter() - t
@@ -269,7 +287,7 @@ class Pipeline:
             status, info = self._gate(block, n, run.req.options)
         if status is None:
             status, info = self._compress(block, n, run)
-        elif status == "too_small" and run.req.options.dedupe and not run.already_compressed(slot.text):
+        elif status == "too_small" and run.req.options.dedupe and not run.already_compressed(block):
             repeat = self._repeat(block, n, run, runs=True)
             if repeat is not None and repeat[0] == "compressed":
                 status, info = repeat
@@ -297,7 +315,7 @@ class Pipeline:
     def _compress(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]]:
         """Route and compress one block (or spot it as a repeat); sets ``block.new_text`` when replaced."""
         text, task = block.slot.text, block.ctx.task
-        if run.already_compressed(text):
+        if run.already_compressed(block):
             return "unchanged", {"content_type": None, "compressor": None}
         ref = block.ref
         dedupe = run.req.options.dedupe
@@ -371,11 +389,14 @@ class Pipeline:
                 run.store().put(r, Entry(content, kind=inner_kind, meta=meta))
             if ref in named:
                 run.store().put(ref, Entry(text, kind=kind, meta=meta))
+            if named:  # so that this output, sent back as history, is known as ours and kept as it is
+                run.store().put(output_key(make_ref(out)), Entry("", kind="output"))
             run.record_sent(block, ref, out)
         except Exception as e:
             log.warning("headroom: could not store the original of a block: %r", e)
             return "error", {**info, "error": f"store: {type(e).__name__}: {e}"}
         block.new_text = str(out)
+        run.stored.update(named)
         run.tool_paid = run.tool_paid or bool(named)
         return "compressed", {**info, "tokens_after": m, "ref": ref if ref in named else None}
 
