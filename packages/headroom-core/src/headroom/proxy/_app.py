@@ -7,13 +7,15 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
+from starlette.websockets import WebSocket
 
 from headroom.proxy import _service
 from headroom.proxy._auth import HostGuard, TokenGuard
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._routes import model_route, passthrough
+from headroom.proxy._socket import responses_socket
 from headroom.proxy.backends import Backend, CallApi
 from headroom.proxy.settings import ProxySettings
 from headroom.store import Store
@@ -46,11 +48,19 @@ def _bind(ctx: ProxyContext, fn: Callable[[ProxyContext, Request], Awaitable[Any
     return endpoint
 
 
+def _socket(ctx: ProxyContext) -> Callable[[WebSocket], Awaitable[None]]:
+    async def endpoint(websocket: WebSocket) -> None:
+        await responses_socket(ctx, websocket)
+
+    return endpoint
+
+
 def build_app(settings: ProxySettings, *, backend: Backend | None = None, store: Store | None = None) -> ASGIApp:
     """The proxy app for ``settings`` (see `headroom.proxy.create_app`)."""
     settings.validate()
     ctx = ProxyContext(settings, backend=backend, store=store)
-    routes = [Route(path, _model(ctx, api), methods=["POST"]) for path, api in _MODEL_ROUTES]
+    routes: list[BaseRoute] = [Route(path, _model(ctx, api), methods=["POST"]) for path, api in _MODEL_ROUTES]
+    routes += [WebSocketRoute(path, _socket(ctx)) for path, api in _MODEL_ROUTES if api == "openai-responses"]
     routes += [
         Route("/v1/compress", _bind(ctx, _service.compress_endpoint), methods=["POST"]),
         Route("/v1/retrieve", _bind(ctx, _service.retrieve_endpoint), methods=["POST"]),

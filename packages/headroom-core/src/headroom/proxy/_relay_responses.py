@@ -7,6 +7,7 @@ items with ``output_index`` continuing across rounds, sequence numbers without g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from headroom.markers import RETRIEVE_TOOL_NAME
@@ -21,16 +22,26 @@ _START = ("response.created", "response.in_progress", "response.queued")
 _END = ("response.completed", "response.incomplete", "response.failed")
 
 
+def _sse_frame(data: Obj) -> bytes:
+    return sse(data, data.get("type"))
+
+
 class ResponsesRelay:
-    """State of one client stream across upstream rounds."""
+    """State of one client stream across upstream rounds.
+
+    Args:
+        frame: how an event the relay rewrites goes out (an SSE event by default; the WebSocket
+            route sends the JSON alone). Events it does not rewrite go out as received.
+    """
 
     api = "openai-responses"
 
-    def __init__(self) -> None:
+    def __init__(self, frame: Callable[[Obj], bytes] = _sse_frame) -> None:
+        self._frame = frame
         self.round = -1
         self.offset = 0
         self.next = 0
-        self.seq = 0
+        self.seq: int | None = None  # numbering continues from the upstream's first event
         self.failed = False
         self.response_id: str | None = None
         self.upstream_id: str | None = None
@@ -84,6 +95,9 @@ class ResponsesRelay:
         return self._emit(ev, data, client)
 
     def _emit(self, ev: SSEEvent, data: Obj, output_index: int | None = None) -> bytes:
+        if self.seq is None:
+            first = data.get("sequence_number")
+            self.seq = first if isinstance(first, int) else 0
         changes: Obj = {}
         if "sequence_number" in data and data["sequence_number"] != self.seq:
             changes["sequence_number"] = self.seq
@@ -92,7 +106,7 @@ class ResponsesRelay:
         if self.round > 0 and isinstance(data.get("response"), dict):
             changes["response"] = {**data["response"], "id": self.response_id}
         self.seq += 1
-        return sse({**data, **changes}, data.get("type")) if changes else ev.raw
+        return self._frame({**data, **changes}) if changes else ev.raw
 
     def _visible_items(self) -> list[Obj]:
         return [self.items[i] for i in sorted(self.items) if self.map.get(i) is not None]
@@ -121,6 +135,8 @@ class ResponsesRelay:
         """The final ``response.completed`` (or ``incomplete``/``failed``), covering every round."""
         if self.failed:
             return b""
+        if self.seq is None:
+            self.seq = 0
         if self.end is None:
             return error_event(
                 self.api, 502, "the upstream stream ended before the response was complete", sequence_number=self.seq
@@ -134,4 +150,4 @@ class ResponsesRelay:
             response["usage"] = self.usage_total
         data = {**self.end, "response": response, "sequence_number": self.seq}
         self.seq += 1
-        return sse(data, data.get("type"))
+        return self._frame(data)

@@ -27,7 +27,15 @@ from headroom.proxy._stats import RequestRecord
 from headroom.proxy.backends import HOP_HEADERS, CallApi, UpstreamCall
 from headroom.result import CompressResult
 
-__all__ = ["model_route", "passthrough"]
+__all__ = [
+    "budget_refusal",
+    "client_headers",
+    "defines_retrieve",
+    "model_route",
+    "new_request_id",
+    "passthrough",
+    "prepare",
+]
 
 log = logging.getLogger("headroom.proxy")
 
@@ -117,7 +125,8 @@ class Prepared:
     conversation: Conversation
 
 
-def _defines_retrieve(payload: dict[str, Any]) -> bool:
+def defines_retrieve(payload: dict[str, Any]) -> bool:
+    """Whether the client defines a tool named ``headroom_retrieve`` itself (its calls are then its own)."""
     for tool in payload.get("tools") or []:
         fn = tool.get("function") if isinstance(tool, dict) else None
         name = fn.get("name") if isinstance(fn, dict) else tool.get("name") if isinstance(tool, dict) else None
@@ -189,7 +198,7 @@ async def prepare(
     if may_compress and len(body) >= ctx.settings.options.min_tokens:
         new, result = await _compress(ctx, api, new, len(body), rec)
     offered = bool(result and result.refs) or uses_tools(payload)
-    is_managed = may_compress and offered and ctx.settings.options.retrieve_tool and not _defines_retrieve(payload)
+    is_managed = may_compress and offered and ctx.settings.options.retrieve_tool and not defines_retrieve(payload)
     if is_managed and api in DIALECTS:
         new = with_retrieve_tool(new, api=_COMPRESS_API[api])
     if api in DIALECTS:
@@ -200,8 +209,21 @@ async def prepare(
     return Prepared(out, new, result, is_managed and api in DIALECTS, conversation)
 
 
-def _request_id() -> str:
+def new_request_id() -> str:
+    """A fresh id for one request (``x-headroom-request-id``, the log)."""
     return "hr_" + os.urandom(8).hex()
+
+
+def budget_refusal(ctx: ProxyContext) -> str | None:
+    """Why a model request is refused (the budget is spent), or None when it may go."""
+    left = ctx.stats.budget_left()
+    if left is None or left > 0:
+        return None
+    s = ctx.settings
+    return (
+        f"headroom budget of ${s.budget_usd:g} per {s.budget_period} is spent (${ctx.stats.spent:.4f}); "
+        f"it resets with the next {s.budget_period} (UTC)"
+    )
 
 
 def _token_headers(result: CompressResult | None) -> Headers:
@@ -216,7 +238,7 @@ def _token_headers(result: CompressResult | None) -> Headers:
 
 async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> object:
     """``POST`` to a model API: read, check the budget, compress, forward, account."""
-    rec = RequestRecord(request_id=_request_id(), api=api)
+    rec = RequestRecord(request_id=new_request_id(), api=api)
     extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode())]
     try:
         body = await read_body(request, ctx.settings.max_body_bytes, json_only=True)
@@ -227,13 +249,8 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
         ctx.stats.record(rec)
         return error_response(api, e.status, str(e), extra)
     rec.model, rec.stream = str(payload.get("model") or ""), payload.get("stream") is True
-    left = ctx.stats.budget_left()
-    if left is not None and left <= 0 and api != "anthropic-count-tokens":
-        s = ctx.settings
-        msg = (
-            f"headroom budget of ${s.budget_usd:g} per {s.budget_period} is spent (${ctx.stats.spent:.4f}); "
-            f"it resets with the next {s.budget_period} (UTC)"
-        )
+    msg = budget_refusal(ctx) if api != "anthropic-count-tokens" else None
+    if msg is not None:
         rec.status, rec.error = 429, "budget spent"
         ctx.stats.record(rec)
         return error_response(api, 429, msg, [*extra, (b"retry-after", b"60")])
@@ -258,7 +275,7 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
 
 async def passthrough(ctx: ProxyContext, request: Request) -> object:
     """Any other path: forwarded untouched, answered untouched."""
-    rec = RequestRecord(request_id=_request_id(), api="passthrough")
+    rec = RequestRecord(request_id=new_request_id(), api="passthrough")
     extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode())]
     try:
         body = await read_body(request, ctx.settings.max_body_bytes, json_only=False)

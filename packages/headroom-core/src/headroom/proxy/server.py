@@ -35,6 +35,7 @@ def uvicorn_config(app: ASGIApp, settings: ProxySettings) -> uvicorn.Config:
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=5,
+        ws_max_size=settings.max_body_bytes,  # a response.create carries what a POST body would
     )
 
 

@@ -249,10 +249,16 @@ def responses_body(
 
 def responses_events(r: Rendered) -> Iterator[bytes]:
     """The event stream of a response, with sequence numbers."""
+    for data in responses_event_data(r):
+        yield _sse(data["type"], data)
+
+
+def responses_event_data(r: Rendered) -> Iterator[dict[str, Any]]:
+    """The events of a response as JSON objects (SSE ``data``, or WebSocket messages), numbered."""
     seq = iter(range(1_000_000))
 
-    def ev(kind: str, **data: Any) -> bytes:
-        return _sse(kind, {"type": kind, "sequence_number": next(seq), **data})
+    def ev(kind: str, **data: Any) -> dict[str, Any]:
+        return {"type": kind, "sequence_number": next(seq), **data}
 
     shell = responses_body(r, status="in_progress", output=[])
     yield ev("response.created", response=shell)
@@ -265,7 +271,7 @@ def responses_events(r: Rendered) -> Iterator[bytes]:
     yield ev("response.completed", response=responses_body(r))
 
 
-def _message_item_events(ev: Any, index: int, item: dict[str, Any]) -> Iterator[bytes]:
+def _message_item_events(ev: Any, index: int, item: dict[str, Any]) -> Iterator[dict[str, Any]]:
     text = item["content"][0]["text"]
     ids = {"item_id": item["id"], "output_index": index}
     yield ev("response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []})
@@ -278,7 +284,7 @@ def _message_item_events(ev: Any, index: int, item: dict[str, Any]) -> Iterator[
     yield ev("response.output_item.done", output_index=index, item=item)
 
 
-def _call_item_events(ev: Any, index: int, item: dict[str, Any]) -> Iterator[bytes]:
+def _call_item_events(ev: Any, index: int, item: dict[str, Any]) -> Iterator[dict[str, Any]]:
     ids = {"item_id": item["id"], "output_index": index}
     yield ev("response.output_item.added", output_index=index, item={**item, "status": "in_progress", "arguments": ""})
     for part in _halves(item["arguments"]):

@@ -5,6 +5,13 @@ It answers ``POST /v1/chat/completions``, ``/v1/messages`` (and ``/v1/messages/c
 with replies you script; it records every request it receives. It needs nothing beyond the standard
 library (an asyncio server in a background thread), so any test environment can use it.
 
+It also speaks the Responses API over a WebSocket, as Codex opens it: a ``GET /v1/responses``
+upgrade is accepted (``websockets`` is then imported: ``pip install "headroom-core[proxy]"``), and
+each ``response.create`` message is recorded as a request (method ``"WEBSOCKET"``, the upgrade's
+path and headers, the message as its body) and answered with the next reply as Responses streaming
+events, one message each. ``FakeUpstream(websocket=False)`` refuses upgrades with a 404, as a
+provider without WebSocket support does.
+
 Example::
 
     from openai import OpenAI
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -33,7 +41,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from headroom.markers import RETRIEVE_TOOL_NAME
-from headroom.testing._fake_formats import Api, FakeToolCall, Rendered, error_body, render_body
+from headroom.testing._fake_formats import (
+    Api,
+    FakeToolCall,
+    Rendered,
+    error_body,
+    render_body,
+    responses_event_data,
+)
 from headroom.testing._fake_http import (
     Conn,
     RecordedRequest,
@@ -44,6 +59,7 @@ from headroom.testing._fake_http import (
     send_json,
     send_stream,
 )
+from headroom.testing._fake_ws import Socket, is_upgrade, serve_ws
 
 __all__ = ["FakeToolCall", "FakeUpstream", "RecordedRequest", "Reply"]
 
@@ -127,6 +143,7 @@ class FakeUpstream:
         port: the port; 0 picks a free one.
         record: keep every request in `requests` (turn off for long benchmarks).
         gzip: gzip JSON model replies when the request accepts it (as the real APIs do).
+        websocket: accept Responses API WebSocket upgrades (``GET /v1/responses``).
     """
 
     def __init__(
@@ -137,10 +154,12 @@ class FakeUpstream:
         port: int = 0,
         record: bool = True,
         gzip: bool = False,
+        websocket: bool = True,
     ):
         self.default = default or Reply.say("ok")
         self.record = record
         self.gzip = gzip
+        self.websocket = websocket
         self._host, self._port = host, port
         self._script: list[Script] = []
         self._requests: list[RecordedRequest] = []
@@ -266,6 +285,9 @@ class FakeUpstream:
                 request = await read_request(conn)
                 if request is None:
                     break
+                if self.websocket and is_upgrade(request) and route(request.path)[0] == "openai-responses":
+                    await serve_ws(conn, request, functools.partial(self._ws_message, request))
+                    break
                 if self.record:
                     with self._lock:
                         self._requests.append(request)
@@ -306,18 +328,7 @@ class FakeUpstream:
         if reply.status != 200:
             await send_json(conn, reply.status, error_body(api, reply.status, reply.message), reply.headers)
             return
-        text_len = len(reply.text or "") + sum(len(json.dumps(dict(c.arguments))) for c in reply.tool_calls)
-        stream_options = body.get("stream_options")
-        rendered = Rendered(
-            api=api,
-            model=str(body.get("model") or path_model(request.path)),
-            number=number,
-            text=reply.text,
-            calls=reply.tool_calls,
-            input_tokens=max(1, len(request.body) // 4),
-            output_tokens=reply.output_tokens if reply.output_tokens is not None else max(1, text_len // 4),
-            include_usage=isinstance(stream_options, dict) and bool(stream_options.get("include_usage")),
-        )
+        rendered = _rendered(api, request, reply, number)
         streamed = body.get("stream") is True or request.path.endswith(":streamRawPredict")
         if framing == "eventstream" or streamed:
             await send_stream(
@@ -331,3 +342,50 @@ class FakeUpstream:
         else:
             gzipped = self.gzip and "gzip" in request.headers.get("accept-encoding", "")
             await send_json(conn, 200, render_body(rendered), reply.headers, gzipped=gzipped)
+
+    async def _ws_message(self, upgrade: RecordedRequest, socket: Socket, text: str) -> None:
+        """One message on a Responses WebSocket: a ``response.create`` is recorded and answered."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or data.get("type") != "response.create":
+            return
+        request = RecordedRequest("WEBSOCKET", upgrade.path, upgrade.query, upgrade.headers, text.encode())
+        sent = bytearray()
+        if self.record:
+            with self._lock:
+                self._requests.append(request)
+                self._bodies[id(request)] = sent
+        reply, number = self._next_reply(request)
+        if reply.hang_seconds is not None or reply.reset_after == 0:
+            await asyncio.sleep(reply.hang_seconds or 0)
+            await reset(socket.conn)
+            raise ConnectionResetError("the fake upstream reset the WebSocket on purpose")
+        if reply.status != 200:
+            err = error_body("openai-responses", reply.status, reply.message)["error"]
+            sent += await socket.send({"type": "error", "status": reply.status, "error": err}) + b"\n"
+            return
+        for n, event in enumerate(responses_event_data(_rendered("openai-responses", request, reply, number))):
+            if reply.reset_after is not None and n >= reply.reset_after:
+                await reset(socket.conn)
+                raise ConnectionResetError("the fake upstream reset the WebSocket on purpose")
+            if reply.delay and n:
+                await asyncio.sleep(reply.delay)
+            sent += await socket.send(event) + b"\n"
+
+
+def _rendered(api: Api, request: RecordedRequest, reply: Reply, number: int) -> Rendered:
+    body = request.json if isinstance(request.json, dict) else {}
+    text_len = len(reply.text or "") + sum(len(json.dumps(dict(c.arguments))) for c in reply.tool_calls)
+    stream_options = body.get("stream_options")
+    return Rendered(
+        api=api,
+        model=str(body.get("model") or path_model(request.path)),
+        number=number,
+        text=reply.text,
+        calls=reply.tool_calls,
+        input_tokens=max(1, len(request.body) // 4),
+        output_tokens=reply.output_tokens if reply.output_tokens is not None else max(1, text_len // 4),
+        include_usage=isinstance(stream_options, dict) and bool(stream_options.get("include_usage")),
+    )

@@ -24,6 +24,7 @@ from headroom.proxy.backends._base import (
     StaticResponse,
     UpstreamCall,
     UpstreamResponse,
+    WebSocketBackend,
 )
 from headroom.proxy.backends._http import HttpBackend, azure_headers, base_url, direct_router
 from headroom.proxy.settings import DEFAULT_OPENROUTER_URL, ProxySettings
@@ -39,6 +40,7 @@ __all__ = [
     "StaticResponse",
     "UpstreamCall",
     "UpstreamResponse",
+    "WebSocketBackend",
     "load_backend",
 ]
 

@@ -22,6 +22,7 @@ __all__ = [
     "HttpxResponse",
     "UpstreamCall",
     "UpstreamResponse",
+    "WebSocketBackend",
 ]
 
 ENTRY_POINT_GROUP = "headroom.proxy_backends"
@@ -121,6 +122,20 @@ class Backend(Protocol):
 
     async def aclose(self) -> None:
         """Release connections and credentials."""
+        ...
+
+
+@runtime_checkable
+class WebSocketBackend(Protocol):
+    """A backend whose upstream also speaks the OpenAI Responses API over a WebSocket (Codex's transport).
+
+    The proxy opens the WebSocket itself (with the ``websockets`` client); the backend only says
+    where to and with which headers. A backend without this method gets its clients' upgrades
+    refused, so they fall back to HTTPS.
+    """
+
+    def websocket_target(self, call: UpstreamCall) -> tuple[str, Sequence[tuple[str, str]]]:
+        """The ``ws://`` or ``wss://`` URL for ``call.path`` and the headers to open it with."""
         ...
 
 

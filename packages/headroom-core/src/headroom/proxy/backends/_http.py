@@ -58,6 +58,15 @@ class HttpBackend:
         request.url = request.url.copy_with(raw_path=target.encode("latin-1"))
         return HttpxResponse(await client.send(request, stream=True))
 
+    def websocket_target(self, call: UpstreamCall) -> tuple[str, Sequence[tuple[str, str]]]:
+        """The call's URL with ``http`` turned into ``ws`` (``https`` into ``wss``), and its headers."""
+        url = self._route(call) + call.path
+        if call.query:
+            url += "?" + call.query
+        scheme, sep, rest = url.partition("://")
+        url = {"http": "ws", "https": "wss"}.get(scheme.lower(), scheme) + sep + rest
+        return url, self._headers(call.headers) if self._headers else call.headers
+
     async def aclose(self) -> None:
         """The shared client belongs to the app; nothing to release here."""
 

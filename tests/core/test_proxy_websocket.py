@@ -1,0 +1,176 @@
+"""The Responses API over a WebSocket (Codex's default transport), through a real proxy to FakeUpstream."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from headroom import MemoryStore
+from headroom.proxy import ProxySettings
+from headroom.proxy.server import ProxyServer
+from headroom.testing import FakeToolCall, FakeUpstream, RecordedRequest, Reply
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.core.proxy_support import CLIENT_TOOLS_RESPONSES, Rig, refs_in, responses_input, rig, service_log
+
+LOG = service_log()
+FAILURE = "payment gateway timeout after 30000ms order=10750"
+AUTH = {"authorization": "Bearer sk-test-ws", "session-id": "sess-1", "x-codex-turn-metadata": "{}"}
+_END = ("response.completed", "response.incomplete", "response.failed", "error")
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[Rig]:
+    with rig() as r:
+        yield r
+
+
+@pytest.fixture(autouse=True)
+def _fresh(env: Rig) -> None:
+    env.up.clear()
+
+
+def ws_url(base_url: str, path: str = "/v1/responses") -> str:
+    return base_url.replace("http://", "ws://") + path
+
+
+def open_socket(base_url: str, headers: dict[str, str] | None = None) -> ClientConnection:
+    return connect(ws_url(base_url), additional_headers=headers or AUTH, open_timeout=5)
+
+
+def create(ws: ClientConnection, **body: Any) -> list[dict[str, Any]]:
+    """Send one response.create; every event the client gets until the response ends."""
+    ws.send(json.dumps({"type": "response.create", "model": "gpt-5.1-codex", **body}))
+    events = []
+    while True:
+        event = json.loads(ws.recv(timeout=10))
+        events.append(event)
+        if event["type"] in _END:
+            return events
+
+
+def sent_events(up: FakeUpstream, req: RecordedRequest) -> list[dict[str, Any]]:
+    """The events the fake upstream sent for ``req``."""
+    return [json.loads(line) for line in up.reply_body(req).splitlines()]
+
+
+def fetch(text: str) -> Any:
+    """A reply that calls headroom_retrieve for the first ref the request carries."""
+
+    def reply(req: RecordedRequest) -> Reply:
+        (ref,) = refs_in(req)
+        return Reply(text=text, tool_calls=(FakeToolCall("headroom_retrieve", {"ref": ref, "query": "gateway"}),))
+
+    return reply
+
+
+def test_tool_output_goes_upstream_compressed_and_events_come_back_as_sent(env: Rig) -> None:
+    env.up.script(Reply.say("The payment gateway timed out."))
+    before = env.proxy.context.stats.snapshot()
+    with open_socket(env.url) as ws:
+        events = create(ws, input=responses_input(LOG), tools=CLIENT_TOOLS_RESPONSES, store=False)
+    (req,) = env.up.model_requests
+    assert req.method == "WEBSOCKET" and req.json["type"] == "response.create"
+    assert req.headers["authorization"] == AUTH["authorization"]
+    assert req.headers["session-id"] == "sess-1" and "x-codex-turn-metadata" in req.headers
+    output = req.json["input"][-1]["output"]
+    assert len(output) < len(LOG) / 2 and FAILURE in output and refs_in(req)
+    assert req.json["store"] is False and req.json["model"] == "gpt-5.1-codex"
+    assert events == sent_events(env.up, req)  # relayed in order, untouched
+    assert events[-1]["type"] == "response.completed"
+    after = env.proxy.context.stats.snapshot()
+    assert after["requests"] == before["requests"] + 1
+    assert after["tokens_saved"] - before["tokens_saved"] > len(LOG) // 8  # accounted like an HTTP request
+
+
+def test_small_messages_go_byte_for_byte(env: Rig) -> None:
+    message = json.dumps({"type": "response.create", "model": "gpt-5", "input": "hi", "store": False})
+    with open_socket(env.url) as ws:
+        ws.send(message)
+        while json.loads(ws.recv(timeout=10))["type"] not in _END:
+            pass
+    (req,) = env.up.model_requests
+    assert req.body == message.encode()
+
+
+def test_previous_response_id_chains_across_turns_on_one_connection(env: Rig) -> None:
+    env.up.script(Reply.say("First."), Reply.say("Second."))
+    with open_socket(env.url) as ws:
+        first = create(ws, input="hello", store=False)
+        rid = first[0]["response"]["id"]
+        second = create(ws, input="and again", previous_response_id=rid, store=False)
+    a, b = env.up.model_requests
+    assert a.headers["sec-websocket-key"] == b.headers["sec-websocket-key"]  # one upstream WebSocket
+    assert b.json["previous_response_id"] == rid
+    assert second[-1]["response"]["output"][0]["content"][0]["text"] == "Second."
+
+
+def test_retrieve_is_answered_inside_the_session(env: Rig) -> None:
+    env.up.script(fetch("Let me look."), Reply.say("The gateway timed out."), Reply.say("You're welcome."))
+    with open_socket(env.url) as ws:
+        events = create(ws, input=responses_input(LOG), tools=CLIENT_TOOLS_RESPONSES, store=False)
+        first_round, second_round = env.up.model_requests
+        assert "headroom_retrieve" not in json.dumps(events)
+        kinds = [e["type"] for e in events]
+        assert kinds.count("response.created") == 1 and kinds[-1] == "response.completed"
+        assert [e["sequence_number"] for e in events] == list(range(len(events)))
+        shown = events[0]["response"]["id"]
+        final = events[-1]["response"]
+        assert final["id"] == shown
+        texts = [o["content"][0]["text"] for o in final["output"]]
+        assert texts == ["Let me look.", "The gateway timed out."]
+        ours = next(e for e in sent_events(env.up, first_round) if e["type"] == "response.completed")["response"]
+        assert ours["id"] == shown
+        # The follow-up continues our call's response with the original, never re-compressed.
+        assert second_round.json["previous_response_id"] == shown
+        (result,) = second_round.json["input"]
+        assert result["type"] == "function_call_output" and result["call_id"] == ours["output"][1]["call_id"]
+        assert FAILURE in result["output"] and "[headroom:" not in result["output"]
+        assert final["usage"]["input_tokens"] == sum(max(1, len(r.body) // 4) for r in (first_round, second_round))
+        # The client chains on the id it saw; upstream the conversation lives under the last round's.
+        create(ws, input="thanks", previous_response_id=shown, store=False)
+    last_id = next(e for e in sent_events(env.up, second_round) if e["type"] == "response.completed")["response"]["id"]
+    assert env.up.model_requests[-1].json["previous_response_id"] == last_id != shown
+
+
+def test_upstream_reset_mid_response_ends_the_client_socket(env: Rig) -> None:
+    env.up.script(Reply.reset(after_events=3))
+    with open_socket(env.url) as ws:
+        events = create(ws, input="hi")
+        assert events[-1]["type"] == "error" and len(events) == 4
+        with pytest.raises(ConnectionClosedError) as closed:
+            ws.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+
+
+def test_the_token_is_required_on_the_upgrade() -> None:
+    with FakeUpstream() as up:
+        settings = ProxySettings(port=0, openai_url=up.base_url, token="s3cret")
+        with ProxyServer(settings, store=MemoryStore()) as proxy:
+            with pytest.raises(InvalidStatus) as refused:
+                open_socket(proxy.base_url)
+            assert refused.value.response.status_code == 403
+            assert not up.requests  # nothing went upstream
+            with open_socket(proxy.base_url, {**AUTH, "x-headroom-token": "s3cret"}) as ws:
+                assert create(ws, input="hi")[-1]["type"] == "response.completed"
+            (req,) = up.model_requests
+            assert "x-headroom-token" not in req.headers
+
+
+def test_an_upstream_refusing_the_upgrade_gets_the_client_refused_the_same_way() -> None:
+    with (
+        FakeUpstream(websocket=False) as up,
+        ProxyServer(ProxySettings(port=0, openai_url=up.base_url), store=MemoryStore()) as proxy,
+    ):
+        started = time.monotonic()
+        with pytest.raises(InvalidStatus) as refused:
+            open_socket(proxy.base_url)
+        assert time.monotonic() - started < 3
+        response = refused.value.response
+        assert response.status_code == 404
+        assert "no route for GET /v1/responses" in json.loads(response.body)["error"]["message"]
+        assert [r.method for r in up.requests] == ["GET"]
