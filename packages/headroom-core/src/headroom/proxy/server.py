@@ -108,10 +108,12 @@ class ProxyServer:
     @property
     def context(self) -> ProxyContext:
         """The app's `ProxyContext` (its stats, pending retrievals...)."""
-        from headroom.proxy._auth import TokenGuard
+        from headroom.proxy._auth import HostGuard, TokenGuard
         from headroom.proxy._context import ProxyContext
 
-        inner = self.app.app if isinstance(self.app, TokenGuard) else self.app
+        inner = self.app
+        while isinstance(inner, (TokenGuard, HostGuard)):
+            inner = inner.app
         ctx = getattr(getattr(inner, "state", None), "headroom", None)
         assert isinstance(ctx, ProxyContext)
         return ctx
