@@ -6,13 +6,12 @@ import json
 import re
 from typing import Any
 
-from headroom.compressors._base import STOPWORDS
 from headroom.compressors._json_numbers import FloatLiterals
 from headroom.compressors._json_render import Sizer
+from headroom.compressors._terms import terms_of
 from headroom.compressors.json_crusher import main_array
 from headroom.store import Entry
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
 _RANGE = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
 
 
@@ -32,8 +31,7 @@ def parse_lines(spec: str) -> tuple[int, int]:
 
 
 def _terms(query: str) -> list[str]:
-    words = [w.lower() for w in _WORD.findall(query)]
-    return [w for w in words if w not in STOPWORDS] or words
+    return sorted(terms_of(query)) or sorted(terms_of(query, stopwords=frozenset())) or query.lower().split()
 
 
 def _matches(text: str, terms: list[str]) -> tuple[bool, bool]:

@@ -4,74 +4,14 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "let",
-        "me",
-        "my",
-        "not",
-        "of",
-        "on",
-        "or",
-        "please",
-        "should",
-        "so",
-        "that",
-        "the",
-        "their",
-        "then",
-        "there",
-        "these",
-        "this",
-        "to",
-        "us",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
+from headroom.compressors._terms import STOPWORDS, terms_of
+
+__all__ = ["STOPWORDS", "Compressor", "ContentType", "Detection", "TaskContext"]
 
 
 class ContentType(str, enum.Enum):
@@ -109,10 +49,9 @@ class TaskContext:
 
     @cached_property
     def terms(self) -> frozenset[str]:
-        """Lower-cased words and numbers of the query and the tool arguments, minus stopwords."""
+        """The terms (`headroom.compressors._terms`) of the query and the tool arguments."""
         args = json.dumps(self.tool_args, ensure_ascii=False, default=str)
-        words = {w.lower() for w in _WORD.findall(f"{self.query} {args}")}
-        return frozenset(w for w in words if len(w) > 1 and w not in STOPWORDS)
+        return frozenset(terms_of(f"{self.query} {args}"))
 
 
 @dataclass(frozen=True)

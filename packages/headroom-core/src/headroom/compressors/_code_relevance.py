@@ -17,6 +17,7 @@ from typing import Any
 
 from headroom.compressors._base import STOPWORDS
 from headroom.compressors._code_plan import Plan, Unit
+from headroom.compressors._terms import terms_of
 
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 # A call of a function of this file: a bare name, or a method called on self/this (a method
@@ -29,7 +30,6 @@ _CONSTRUCTORS = frozenset({"__init__", "__new__", "constructor", "initialize", "
 RARE_MAX = 4
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PATHLIKE = re.compile(r"^[\w.~-]*[/\\][\w./\\~-]*$|^[\w.-]+\.\w{1,5}$")
 
 
@@ -53,8 +53,7 @@ def task_terms(query: str, tool_args: Mapping[str, Any]) -> frozenset[str]:
     texts = [query]
     for value in _arg_strings(tool_args):
         texts.extend(tok for tok in value.split() if not _PATHLIKE.match(tok.strip("'\"")))
-    words = {w.lower() for text in texts for w in _WORD.findall(text)}
-    return frozenset(w for w in words if len(w) > 1 and w not in STOPWORDS)
+    return frozenset(t for text in texts for t in terms_of(text))
 
 
 def key(name: str) -> str:

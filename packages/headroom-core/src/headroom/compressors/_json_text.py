@@ -17,8 +17,8 @@ from functools import lru_cache
 from typing import Any
 
 from headroom.compressors._base import TaskContext
+from headroom.compressors._terms import term_pattern, terms_of
 
-_WORD = re.compile(r"[a-z_][a-z0-9_]*|\d+(?:\.\d+)?")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _QUOTED = re.compile(r"`([^`\n]{3,200})`|\"([^\"\n]{3,200})\"|“([^”\n]{3,200})”")
 _SPECIFIC = re.compile(r"\d|\w[/.:@#=_-]\w|^/\w")
@@ -37,8 +37,8 @@ def key_words(key: str) -> frozenset[str]:
 
 
 def words(text: str) -> set[str]:
-    """Lower-cased words and numbers of ``text`` (already lower-cased), with ``a_b`` split too."""
-    out = set(_WORD.findall(text))
+    """The terms of ``text`` (see `headroom.compressors._terms`), with ``a_b`` split too."""
+    out = terms_of(text, stopwords=frozenset())
     out.update(p for w in list(out) if "_" in w for p in w.split("_") if p)
     return out
 
@@ -126,8 +126,8 @@ class Matcher:
         self.terms = tuple(sorted(terms))
         self.phrases = tuple(sorted(phrases))
         self._memo: dict[int, tuple[Any, Hits]] = {}
-        # A term counts as a whole word, or as a part of a snake_case word.
-        self._words = [(t, re.compile(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])")) for t in self.terms]
+        # A term counts as a whole word, or as a part of a snake_case word (see `term_pattern`).
+        self._words = [(t, p) for t in self.terms if (p := term_pattern([t])) is not None]
 
     def only(self, weights: Weights) -> Matcher:
         """A matcher for just the terms and phrases that carry weight (the rest cannot change a score)."""

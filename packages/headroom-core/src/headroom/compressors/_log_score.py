@@ -19,6 +19,7 @@ import re
 from collections import Counter
 
 from headroom.compressors._log_templates import Templates, spread_order
+from headroom.compressors._terms import term_pattern
 
 _SPREAD_PREFIX = 512  # instances of one template ordered by spread; the rest follow in log order
 _NEGLIGIBLE = 1e-30  # past this weight an instance is worth nothing (a few hundred instances in)
@@ -45,8 +46,9 @@ def relevance(text: str, terms: frozenset[str]) -> list[float]:
     terms = frozenset(t for t in terms if t in low)  # only terms the log holds make the pattern
     if not terms:
         return [0.0] * n
-    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
-    pattern = re.compile(rf"(?<![a-z0-9_])(?:{alternatives})(?![a-z0-9_])")
+    pattern = term_pattern(terms)
+    if pattern is None:
+        return [0.0] * n
     starts = [0]
     starts += [m.end() for m in re.finditer("\n", text)]
     hits: dict[int, set[str]] = {}

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from headroom.compressors._base import STOPWORDS, TaskContext
+from headroom.compressors._terms import is_code_like, term_pattern, terms_of
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _QUERY_TOKEN = re.compile(r"\w+(?:[.'’-]\w+)*", re.UNICODE)
+EXACT = "\u0001"  # prefix of a code-like term in the weights (a stem never starts with it)
 _SUFFIXES = ("ing", "edly", "ed", "es", "s", "ly")
 _EXTRA_STOPWORDS = frozenset(
     "about after also any been before being both could each had here him his her hers how many more "  # noqa: SIM905 (a word list reads best as words)
@@ -79,6 +81,10 @@ class QueryTerms:
                 entity = any(c.isdigit() for c in part) or (i > 0 and part[0].isupper()) or part.isupper()
                 s = stem(part)
                 weights[s] = max(weights.get(s, 0.0), entity_boost if entity else 1.0)
+        # Flags, versions and dotted names count as themselves too, found as exact substrings.
+        for term in terms_of(text):
+            if is_code_like(term):
+                weights[EXACT + term] = entity_boost
         answer = next((kind for form, kind in _ANSWER_KINDS if form.search(task.query)), None)
         return cls(weights=dict(sorted(weights.items())), answer=answer)
 
@@ -89,17 +95,20 @@ def _query_bags(units: Sequence[str], weights: Mapping[str, float]) -> list[Coun
     One regular expression finds the words that start like a query stem (C speed, whatever the
     text's size); only those few words are stemmed and compared.
     """
-    alternatives = "|".join(re.escape(t) for t in sorted(weights, key=lambda t: (-len(t), t)))
+    stemmed = sorted((t for t in weights if not t.startswith(EXACT)), key=lambda t: (-len(t), t))
+    alternatives = "|".join(re.escape(t) for t in stemmed) or "(?!)"
     candidates = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+    exact = term_pattern(t[len(EXACT) :] for t in weights if t.startswith(EXACT))
     stems: dict[str, str] = {}
     bags: list[Counter[str]] = []
     empty: Counter[str] = Counter()
     for unit in units:
         found = candidates.findall(unit)
-        if not found:
+        codes = exact.findall(unit.lower()) if exact is not None else []
+        if not found and not codes:
             bags.append(empty)
             continue
-        bag: Counter[str] = Counter()
+        bag: Counter[str] = Counter(EXACT + c for c in codes)
         for word in found:
             s = stems.get(word)
             if s is None:

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._terms import found_terms, term_pattern
 from headroom.markers import format_marker
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _ALERT = re.compile(
     r"error|exception|traceback|fail|fatal|panic|critical|warn|denied|refused|timeout|timed out|abort",
     re.IGNORECASE,
@@ -55,15 +55,14 @@ class LineCompressor:
         budget = max(int(n * self.keep_ratio), self.head + self.tail)
         keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
         scored = []
+        pattern = term_pattern(terms)
         for i, line in enumerate(lines):
             if i in keep or not line.strip():
                 continue
             score = 0.0
             if _ALERT.search(line):
                 score += 3.0
-            if terms:
-                words = {w.lower() for w in _WORD.findall(line)}
-                score += 2.0 * len(words & terms)
+            score += 2.0 * len(found_terms(pattern, line))
             if score > 0:
                 scored.append((-score, i))
         scored.sort()

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
 from headroom.compressors._search_parse import Hit, looks_like_search, parse, searched_names
+from headroom.compressors._terms import found_terms, term_pattern
 from headroom.compressors.logs import LogCompressor
 from headroom.markers import format_marker
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _TEST_PATH = re.compile(r"(?:^|/)(?:tests?|__tests__|specs?|testing|testdata)/|_test\.|\.test\.|\.spec\.|(?:^|/)test_")
 _VENDOR_PATH = re.compile(
     r"(?:^|/)(?:node_modules|vendor|third_party|dist|build|target|\.venv|site-packages)/|\.min\.\w+$|\.lock$|-lock\."
@@ -150,7 +150,8 @@ def _scores(hits: list[Hit], matches: list[int], names: list[str], terms: frozen
     """Relevance of every match line (definitions score over half of `_DEFINITION`, the rest under 10)."""
     name = _name_re(names) if names else None
     lowered = {n.lower() for n in names}
-    words = {i: {w.lower() for w in _WORD.findall(hits[i].text)} & terms for i in matches}
+    pattern = term_pattern(terms)
+    words = {i: found_terms(pattern, hits[i].text) for i in matches}
     df: Counter[str] = Counter(w for ws in words.values() for w in ws)
     total = max(len(matches), 2)
     weight = {

@@ -1,0 +1,69 @@
+"""One term tokenizer for the whole pipeline: flags, versions and dotted names are terms, found exactly."""
+
+from __future__ import annotations
+
+import headroom
+import pytest
+from headroom import MemoryStore
+from headroom.compressors._terms import found_terms, term_pattern, terms_of
+
+from .helpers import openai_conversation
+
+
+def test_flags_versions_and_punctuated_identifiers_are_kept_whole() -> None:
+    terms = terms_of("Does -f or --dry-run work with lodash 4.17, os.path.join, std::vec and src/app.py?")
+    assert {"-f", "--dry-run", "4.17", "os.path.join", "std::vec", "src/app.py"} <= terms
+    assert {"dry", "run", "lodash", "os", "path", "join", "std", "vec", "src", "app"} <= terms  # their word parts
+    assert not {"4", "17", "f", "does", "or", "and", "with"} & terms  # no number parts, one-letter words, stopwords
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        ("4.17", "lodash@4.17.21 installed", True),
+        ("4.17", "node v14.17.0", False),
+        ("4.17", "version 4.170", False),
+        ("-f", "rm -f build/", True),
+        ("-f", "git push --force", False),
+        ("--quit", "  -q, --quit  exit at once", True),
+        ("timeout", "connect_timeout=30", True),
+        ("timeout", "timeouts=3", False),
+        ("os.path.join", "return os.path.join(a, b)", True),
+    ],
+)
+def test_a_term_is_found_as_an_exact_substring_no_letter_or_digit_touches(term: str, text: str, found: bool) -> None:
+    assert (term in found_terms(term_pattern([term]), text)) is found
+
+
+def _options_listing(special: str) -> str:
+    lines = [f"  -{c}, --option-{c}{k}   set option {c}{k}, then quit or go on" for k in range(8) for c in "abcdeghij"]
+    lines.insert(41, special)
+    return "\n".join(["Usage: tool [OPTIONS] FILE", "", "Options:", *lines, "", "Report bugs to the tracker."])
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("What does -f do?", "  -f, --fast   skip the consistency checks entirely"),
+        ("What does --quit do?", "  -q, --quit   exit right after loading the configuration"),
+    ],
+    ids=["short-flag", "long-flag"],
+)
+def test_the_line_of_a_flag_the_question_names_stays_inline(question: str, line: str, store: MemoryStore) -> None:
+    text = _options_listing(line)
+    result = headroom.compress(openai_conversation(text, question=question), model="gpt-4o", store=store)
+    out = result.messages[-1]["content"]
+    assert len(out) < len(text)
+    assert line in out
+
+
+def test_a_version_the_question_names_keeps_its_lines_in_search_results(store: MemoryStore) -> None:
+    lines = [
+        f'packages/app{i % 9}/package-lock.json:{100 + i}:      "version": "4.{i % 17}.{i % 5}",' for i in range(300)
+    ]
+    lines[233] = 'packages/app8/package-lock.json:333:      "version": "4.17.21",'
+    text = "\n".join(lines)
+    out = headroom.compress(
+        openai_conversation(text, question="Which package pins version 4.17?"), model="gpt-4o", store=store
+    ).messages[-1]["content"]
+    assert lines[233] in out
