@@ -233,3 +233,17 @@ def test_a_provider_failure_reaches_the_client_as_an_anthropic_error(up: FakeUps
                 client.messages.create(model="claude-sonnet-4-6", max_tokens=10, messages=HI)  # type: ignore[arg-type]
         assert caught.value.status_code == status
         assert f"provider says no ({status})" in caught.value.message
+
+
+def test_upstream_url_under_auto_serves_both_apis_and_reachability_checks_stay_local(up: FakeUpstream) -> None:
+    settings = ProxySettings(port=0, upstream_url=up.base_url)  # backend "auto", the default
+    with ProxyServer(settings) as proxy:
+        anthropic.Anthropic(base_url=proxy.base_url, api_key="k", max_retries=0).messages.create(
+            model="claude-opus-4-8", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+        openai.OpenAI(base_url=proxy.base_url + "/v1", api_key="k", max_retries=0).chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )
+        head, get = httpx.head(proxy.base_url + "/"), httpx.get(proxy.base_url + "/")
+    assert [r.path for r in up.requests] == ["/v1/messages", "/v1/chat/completions"]
+    assert head.status_code == get.status_code == 200 and get.json()["service"] == "headroom proxy"

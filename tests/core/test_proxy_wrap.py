@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -85,7 +86,8 @@ def test_two_wraps_share_one_proxy_until_the_last_exits(tools: dict[str, str], t
     second.communicate(timeout=60)
     a, b = json.loads(first_out.read_text()), json.loads(second_out.read_text())
     url = a["OPENAI_BASE_URL"][: -len("/v1")]
-    assert a == {"OPENAI_BASE_URL": f"{url}/v1", "health": "ok", "args": []}
+    # Codex 0.171 reads its base URL from config only: the wrap passes it with -c before any argument.
+    assert a == {"OPENAI_BASE_URL": f"{url}/v1", "health": "ok", "args": ["-c", f'openai_base_url="{url}/v1"']}
     assert b["OPENAI_API_BASE"] == b["OPENAI_BASE_URL"] == f"{url}/v1"
     assert b["ANTHROPIC_BASE_URL"] == b["ANTHROPIC_API_BASE"] == url
     assert up(url)  # the first wrap still runs, so the proxy does too
@@ -93,6 +95,33 @@ def test_two_wraps_share_one_proxy_until_the_last_exits(tools: dict[str, str], t
     first.communicate(timeout=60)
     assert first.returncode == 0
     assert not up(url)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_to_the_wrapper_stops_the_tool_and_the_proxy(
+    tools: dict[str, str], tmp_path: Path, signum: signal.Signals
+) -> None:
+    out, never = tmp_path / "claude.json", tmp_path / "never"
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "headroom", "wrap", "--port", str(port), "claude"],
+        env={**tools, "TOOL_OUT": str(out), "TOOL_WAIT": str(never)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    while not out.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1].decode()
+        time.sleep(0.05)
+    assert up(f"http://127.0.0.1:{port}")
+    if signum == signal.SIGINT:
+        os.killpg(proc.pid, signum)  # Ctrl+C: the terminal signals the whole group; the tool exits on it
+    else:
+        proc.send_signal(signum)  # to the wrapper alone (a service manager, a closed terminal)
+    proc.communicate(timeout=60)
+    assert not up(f"http://127.0.0.1:{port}")
+    assert not (Path(tools["HEADROOM_HOME"]) / "wrap" / "proxy.json").exists()
 
 
 def test_missing_tool_is_a_clear_error(tools: dict[str, str]) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 
-from headroom.compressors.html import preload as preload_html
 from headroom.proxy._pending import PendingRetrievals
 from headroom.proxy._stats import ProxyStats
 from headroom.proxy._upstream import UpstreamPool
@@ -46,6 +45,7 @@ class ProxyContext:
         self._own_store = False
         self._client: httpx.AsyncClient | None = None
         self._pool: UpstreamPool | None = None
+        self.warm = threading.Event()  # set once `headroom.warmup` has loaded what compression needs
 
     # ---- lazily opened parts -----------------------------------------------------------------------
 
@@ -93,10 +93,19 @@ class ProxyContext:
     # ---- lifecycle ---------------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        """Build the client and backend up front, so configuration errors show at start; import the
-        HTML extractor's library in the background, so the first page does not wait for it."""
+        """Build the client and backend up front, so configuration errors show at start; load what
+        the first compression needs in the background (`headroom.warmup`), so it does not wait."""
         _ = self.backend
-        threading.Thread(target=preload_html, name="headroom-preload", daemon=True).start()
+        if self.settings.compress:
+            threading.Thread(target=self._warm_up, name="headroom-warm-up", daemon=True).start()
+        else:
+            self.warm.set()
+
+    def _warm_up(self) -> None:
+        from headroom.warmup import warm_up
+
+        warm_up()
+        self.warm.set()
 
     async def shutdown(self) -> None:
         """Close the backend, the client, the log and a store this app opened."""

@@ -140,8 +140,8 @@ async def retrieve_endpoint(ctx: ProxyContext, request: Request) -> object:
 
 
 async def health(ctx: ProxyContext, request: Request) -> object:
-    """Liveness: ``{"status": "ok", ...}``."""
-    return _json({"status": "ok", "version": __version__, "backend": ctx.settings.backend})
+    """Liveness: ``{"status": "ok", "warm": ...}`` (``warm``: the first compression will not load anything)."""
+    return _json({"status": "ok", "version": __version__, "backend": ctx.settings.backend, "warm": ctx.warm.is_set()})
 
 
 async def root(ctx: ProxyContext, request: Request) -> object:

@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 __all__ = ["TOOLS", "WrapTarget", "run_wrapped"]
 
@@ -32,6 +33,8 @@ class WrapTarget:
     command: str
     variables: Callable[[str], dict[str, str]]
     note: str | None = None
+    arguments: Callable[[str], list[str]] = lambda url: []
+    """Arguments put before the user's own, for a tool that takes its base URL on the command line."""
 
 
 def _anthropic(url: str) -> dict[str, str]:
@@ -46,13 +49,19 @@ def _both(url: str) -> dict[str, str]:
     return {**_anthropic(url), **_openai(url)}
 
 
+def _codex_arguments(url: str) -> list[str]:
+    # Codex reads OPENAI_BASE_URL only in old versions; since 0.1xx the base URL is its config key
+    # `openai_base_url` (checked with 0.171.0, which ignores the variable), set per run with -c.
+    return ["-c", f"openai_base_url={json.dumps(url + '/v1')}"]
+
+
 def _aider(url: str) -> dict[str, str]:
     return {**_both(url), "OPENAI_API_BASE": f"{url}/v1", "ANTHROPIC_API_BASE": url}
 
 
 TOOLS: dict[str, WrapTarget] = {
     "claude": WrapTarget("claude", _anthropic),
-    "codex": WrapTarget("codex", _openai),
+    "codex": WrapTarget("codex", _openai, arguments=_codex_arguments),
     "aider": WrapTarget("aider", _aider),
     "cursor": WrapTarget(
         "cursor",
@@ -68,7 +77,7 @@ TOOLS: dict[str, WrapTarget] = {
 """What each wrap sets:
 
 - ``claude``: ``ANTHROPIC_BASE_URL=http://127.0.0.1:PORT``
-- ``codex``: ``OPENAI_BASE_URL=http://127.0.0.1:PORT/v1``
+- ``codex``: ``-c openai_base_url="http://127.0.0.1:PORT/v1"`` (and ``OPENAI_BASE_URL`` for old versions)
 - ``aider``: ``OPENAI_API_BASE`` and ``OPENAI_BASE_URL`` (``…/v1``), ``ANTHROPIC_BASE_URL`` and
   ``ANTHROPIC_API_BASE`` (no ``/v1``)
 - ``cursor``: ``OPENAI_BASE_URL`` (``…/v1``) and ``ANTHROPIC_BASE_URL``, plus the note above
@@ -98,13 +107,14 @@ def _locked(home: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def healthy(url: str, timeout: float = 1.0) -> bool:
-    """Whether a Headroom proxy answers ``/health`` at ``url``."""
+def healthy(url: str, timeout: float = 1.0, *, warm: bool = False) -> bool:
+    """Whether a Headroom proxy answers ``/health`` at ``url`` (and, with ``warm``, has warmed up)."""
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=timeout) as r:
-            return bool(json.loads(r.read()).get("status") == "ok")
+            state = json.loads(r.read())
     except (OSError, ValueError):
         return False
+    return bool(state.get("status") == "ok" and (state.get("warm", True) or not warm))
 
 
 def _alive(pid: int) -> bool:
@@ -134,6 +144,11 @@ def _start_proxy(home: Path, port: int, proxy_args: Sequence[str]) -> dict[str, 
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError(f"the proxy did not start; see {home / 'proxy.log'}")
+        time.sleep(0.05)
+    # The tool's first request should not pay for loading tokenizers and grammars: wait (a few
+    # seconds at most) until the proxy says it has loaded them.
+    warm_deadline = time.monotonic() + 15
+    while not healthy(url, timeout=0.5, warm=True) and time.monotonic() < warm_deadline:
         time.sleep(0.05)
     state: dict[str, object] = {"pid": proc.pid, "port": port, "url": url}
     (home / "proxy.json").write_text(json.dumps(state))
@@ -209,11 +224,31 @@ def run_wrapped(
         echo(f"headroom: {tool} → proxy at {url} ({', '.join(f'{k}={v}' for k, v in variables.items())})")
         if target.note:
             echo("headroom: " + target.note.format(url=url))
-        proc = subprocess.Popen([exe, *args], env={**os.environ, **variables})
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the tool's to handle
-        try:
+        proc = subprocess.Popen([exe, *target.arguments(url), *args], env={**os.environ, **variables})
+        with _signals_to(proc):
             return proc.wait()
-        finally:
-            signal.signal(signal.SIGINT, previous)
     finally:
         _release(home)
+
+
+@contextlib.contextmanager
+def _signals_to(proc: subprocess.Popen[bytes]) -> Iterator[None]:
+    """While the tool runs: Ctrl+C is the tool's to handle (the terminal sends it to both); SIGTERM
+    and SIGHUP sent to the wrapper go on to the tool, so the wrapper outlives it and stops the proxy."""
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signum)
+
+    handlers: dict[int, Callable[[int, FrameType | None], None] | signal.Handlers] = {
+        signal.SIGINT: signal.SIG_IGN,
+        signal.SIGTERM: forward,
+    }
+    if hasattr(signal, "SIGHUP"):
+        handlers[signal.SIGHUP] = forward
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

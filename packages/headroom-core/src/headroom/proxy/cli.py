@@ -150,7 +150,7 @@ def wrap(
 
     \b
     claude    ANTHROPIC_BASE_URL=http://127.0.0.1:PORT
-    codex     OPENAI_BASE_URL=http://127.0.0.1:PORT/v1
+    codex     -c openai_base_url="http://127.0.0.1:PORT/v1" (and OPENAI_BASE_URL)
     aider     OPENAI_API_BASE, OPENAI_BASE_URL (…/v1), ANTHROPIC_BASE_URL, ANTHROPIC_API_BASE
     cursor    OPENAI_BASE_URL (…/v1), ANTHROPIC_BASE_URL (and how to set Cursor's override)
     openclaw  ANTHROPIC_BASE_URL, OPENAI_BASE_URL (…/v1)

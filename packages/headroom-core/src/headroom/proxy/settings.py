@@ -53,7 +53,8 @@ class ProxySettings:
             or ``<entry point>/<target>`` for a backend another package registers under the
             ``headroom.proxy_backends`` entry-point group (``litellm/<provider>``).
         upstream_url: the base URL for single-URL backends (``openrouter``, ``azure``, and
-            ``anthropic``/``openai`` when set); for ``bedrock``/``vertex_ai`` an endpoint override.
+            ``anthropic``/``openai`` when set; under ``auto`` both APIs go there); for
+            ``bedrock``/``vertex_ai`` an endpoint override.
         anthropic_url: where Anthropic routes go with the direct backends.
         openai_url: where OpenAI routes go with the direct backends.
         region: the AWS region (``bedrock``) or Google Cloud location (``vertex_ai``).

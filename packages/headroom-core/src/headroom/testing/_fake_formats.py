@@ -25,11 +25,14 @@ class FakeToolCall:
         name: the tool's name.
         arguments: the call's arguments (a JSON object).
         id: the call id; a fresh one is made when None.
+        input: the raw input of a freeform (custom) tool, such as Codex's ``exec`` that takes
+            JavaScript: the Responses API renders the call as a ``custom_tool_call`` with this input.
     """
 
     name: str
     arguments: Mapping[str, Any] = field(default_factory=dict)
     id: str | None = None
+    input: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,10 @@ def _responses_output(r: Rendered) -> list[dict[str, Any]]:
             }
         )
     for i, (cid, c) in enumerate(zip(r.call_ids, r.calls, strict=True)):
+        if c.input is not None:
+            item = {"type": "custom_tool_call", "id": f"ctc_fake_{r.number}_{i}", "call_id": cid, "name": c.name}
+            out.append({**item, "input": c.input, "status": "completed"})
+            continue
         out.append(
             {
                 "type": "function_call",
@@ -286,6 +293,13 @@ def _message_item_events(ev: Any, index: int, item: dict[str, Any]) -> Iterator[
 
 def _call_item_events(ev: Any, index: int, item: dict[str, Any]) -> Iterator[dict[str, Any]]:
     ids = {"item_id": item["id"], "output_index": index}
+    if item["type"] == "custom_tool_call":
+        yield ev("response.output_item.added", output_index=index, item={**item, "status": "in_progress", "input": ""})
+        for part in _halves(item["input"]):
+            yield ev("response.custom_tool_call_input.delta", **ids, delta=part)
+        yield ev("response.custom_tool_call_input.done", **ids, input=item["input"])
+        yield ev("response.output_item.done", output_index=index, item=item)
+        return
     yield ev("response.output_item.added", output_index=index, item={**item, "status": "in_progress", "arguments": ""})
     for part in _halves(item["arguments"]):
         yield ev("response.function_call_arguments.delta", **ids, delta=part)

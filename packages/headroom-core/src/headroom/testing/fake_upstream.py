@@ -105,6 +105,11 @@ class Reply:
         return cls(tool_calls=(FakeToolCall(name, dict(arguments or {}), id),), **kw)
 
     @classmethod
+    def custom(cls, name: str, input: str, *, id: str | None = None, **kw: Any) -> Reply:
+        """One call of a freeform tool (a Responses ``custom_tool_call`` with raw ``input``)."""
+        return cls(tool_calls=(FakeToolCall(name, {}, id, input),), **kw)
+
+    @classmethod
     def retrieve(cls, ref: str, *, query: str | None = None, lines: str | None = None, **kw: Any) -> Reply:
         """A ``headroom_retrieve`` call for ``ref`` (with an optional query or line range)."""
         args: dict[str, Any] = {"ref": ref}

@@ -65,8 +65,11 @@ def load_backend(
     get: Callable[[], httpx.AsyncClient] = (lambda: client) if isinstance(client, httpx.AsyncClient) else client
     name, _, target = settings.backend.partition("/")
     if name in ("auto", "anthropic", "openai") and not target:
-        anthropic = settings.upstream_url if name == "anthropic" and settings.upstream_url else settings.anthropic_url
-        openai = settings.upstream_url if name == "openai" and settings.upstream_url else settings.openai_url
+        # --upstream-url replaces the named API's URL; under auto it serves both (a gateway such as
+        # LiteLLM or a local model server answers Anthropic and OpenAI paths on one URL).
+        upstream = settings.upstream_url
+        anthropic = upstream if upstream and name in ("auto", "anthropic") else settings.anthropic_url
+        openai = upstream if upstream and name in ("auto", "openai") else settings.openai_url
         return HttpBackend(name, get, direct_router(name, anthropic, openai), pool=pool)
     if name == "openrouter" and not target:
         url = base_url(settings.upstream_url or DEFAULT_OPENROUTER_URL)
