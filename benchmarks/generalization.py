@@ -19,10 +19,12 @@ JSON that no longer parses), overall and per category, against the targets of is
 Usage, from the project root::
 
     uv run --package headroom-core python benchmarks/generalization.py [--runs 1] [--out bench-results/gen]
+    uv run --package headroom-core python benchmarks/generalization.py --levels safe,balanced,max
     HEADROOM_BENCH_KWARGS='{"level": "max"}' uv run ... python benchmarks/generalization.py
 
 Each case is compressed ``--runs`` times (default 1: the cold, first compression) in each format it
-applies to (agent cases in their own). ``--json PATH`` writes every per-case record.
+applies to (agent cases in their own). ``--levels`` runs once per ``compress(level=...)`` value and
+prints one comparison table instead. ``--json PATH`` writes every per-case record.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -211,6 +214,57 @@ def report(rb: ModuleType, dev: list[Record], own: list[Record]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def level_table(rb: ModuleType, runs: dict[str, tuple[list[Record], list[Record]]]) -> str:
+    """One row per level and split: reduction / inline recall overall and per category, and the worst fold."""
+    cats = [c for c in rb.CATEGORIES if any(r["category"] == c for d, o in runs.values() for r in d + o)]
+    lines = [
+        "### Per level (reduction / inline recall)",
+        "",
+        "| level | split | all | " + " | ".join(cats) + " | breaks | errors | worst fold (inline) |",
+        "|---|---|---|" + "---|" * len(cats) + "---|---|---|",
+    ]
+    for level, (dev, own) in runs.items():
+        for split, records in (("dev", dev), ("own", own)):
+            if not records:
+                continue
+            by_cat = grouped(records, lambda r: str(r["category"]))
+            cells = [_pair(rb, rb.aggregate(records))] + [
+                _pair(rb, rb.aggregate(by_cat[c])) if c in by_cat else "–" for c in cats
+            ]
+            worst = "–"
+            if split == "dev":
+                held = min(
+                    grouped(records, lambda r: str(r["source_group"])).items(),
+                    key=lambda kv: rb.aggregate(kv[1])["recall_inline_mean"] or 0.0,
+                )
+                worst = f"{held[0]} ({rb.fmt_pct(rb.aggregate(held[1])['recall_inline_mean'])})"
+            agg = rb.aggregate(records)
+            lines.append(
+                f"| {level} | {split} | " + " | ".join(cells) + f" | {breaks(agg)} | {agg['errors']} | {worst} |"
+            )
+    return "\n".join(lines)
+
+
+def _pair(rb: ModuleType, agg: dict[str, Any]) -> str:
+    return f"{rb.fmt_pct(agg['reduction_total'])} / {rb.fmt_pct(agg['recall_inline_mean'])}"
+
+
+def run_splits(
+    rb: ModuleType, adapter_path: str, args: argparse.Namespace, kwargs: dict[str, Any]
+) -> tuple[ModuleType, list[Record], list[Record]]:
+    """Load the adapter with ``kwargs`` for compress() and evaluate the chosen splits."""
+    os.environ["HEADROOM_BENCH_KWARGS"] = json.dumps(kwargs)  # the adapter reads it when loaded
+    adapter = rb.load_adapter(adapter_path)
+    cats = [c for c in args.categories.split(",") if c] or list(rb.CATEGORIES)
+    splits = {s.strip() for s in args.splits.split(",")}
+    label = str(kwargs.get("level", ""))[:5]
+    dev = evaluate(rb, adapter, rb.load_cases(args.dev, cats), args.runs, label or "dev") if "dev" in splits else []
+    own = (
+        evaluate(rb, adapter, rb.load_cases(str(args.own), cats), args.runs, label or "own") if "own" in splits else []
+    )
+    return adapter, dev, own
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--harness", type=Path, default=SHARED / "run_bench.py", help="the shared run_bench.py")
@@ -220,27 +274,34 @@ def main() -> None:
     ap.add_argument("--splits", default="dev,own", help="which of dev,own to run")
     ap.add_argument("--categories", default="", help="comma-separated categories (default: all)")
     ap.add_argument("--runs", type=int, default=1, help="compressions per case and format (1 = cold)")
+    ap.add_argument("--levels", default="", help="comma-separated compress(level=...) values to compare")
     ap.add_argument("--out", type=Path, default=None, help="also write the tables to this .md file")
     ap.add_argument("--json", type=Path, default=None, help="write every per-case record here")
     args = ap.parse_args()
 
     rb = load_harness(args.harness)
-    adapter = rb.load_adapter(args.adapter)
-    cats = [c for c in args.categories.split(",") if c] or list(rb.CATEGORIES)
-    splits = {s.strip() for s in args.splits.split(",")}
+    base = json.loads(os.environ.get("HEADROOM_BENCH_KWARGS", "{}") or "{}")
     t0 = time.time()
-    dev = evaluate(rb, adapter, rb.load_cases(args.dev, cats), args.runs, "dev") if "dev" in splits else []
-    own = evaluate(rb, adapter, rb.load_cases(str(args.own), cats), args.runs, "own") if "own" in splits else []
-    info: dict[str, Any] = getattr(adapter, "info", dict)()
-    text = f"## Generalization: {getattr(adapter, 'NAME', args.adapter)} {json.dumps(info)}\n\n" + report(rb, dev, own)
-    text += f"\n{len(dev)} dev and {len(own)} own records, {args.runs} run(s) each, {time.time() - t0:.0f} s.\n"
+    levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
+    if levels:
+        runs = {lv: run_splits(rb, args.adapter, args, {**base, "level": lv})[1:] for lv in levels}
+        text = level_table(rb, runs) + "\n"
+        records: dict[str, Any] = {lv: {"dev": d, "own": o} for lv, (d, o) in runs.items()}
+    else:
+        adapter, dev, own = run_splits(rb, args.adapter, args, base)
+        info: dict[str, Any] = getattr(adapter, "info", dict)()
+        text = f"## Generalization: {getattr(adapter, 'NAME', args.adapter)} {json.dumps(info)}\n\n" + report(
+            rb, dev, own
+        )
+        text += f"\n{len(dev)} dev and {len(own)} own records, {args.runs} run(s) each, {time.time() - t0:.0f} s.\n"
+        records = {"dev": dev, "own": own}
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"dev": dev, "own": own}, indent=1))
+        args.json.write_text(json.dumps(records, indent=1))
 
 
 if __name__ == "__main__":
