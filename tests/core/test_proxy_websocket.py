@@ -72,6 +72,8 @@ def test_tool_output_goes_upstream_compressed_and_events_come_back_as_sent(env: 
     env.up.script(Reply.say("The payment gateway timed out."))
     before = env.proxy.context.stats.snapshot()
     with open_socket(env.url) as ws:
+        assert "permessage-deflate" in ws.response.headers["sec-websocket-extensions"]
+        assert ws.response.headers["x-request-id"] == "req_fake"  # the upstream's handshake headers
         events = create(ws, input=responses_input(LOG), tools=CLIENT_TOOLS_RESPONSES, store=False)
     (req,) = env.up.model_requests
     assert req.method == "WEBSOCKET" and req.json["type"] == "response.create"
@@ -132,9 +134,12 @@ def test_retrieve_is_answered_inside_the_session(env: Rig) -> None:
         assert FAILURE in result["output"] and "[headroom:" not in result["output"]
         assert final["usage"]["input_tokens"] == sum(max(1, len(r.body) // 4) for r in (first_round, second_round))
         # The client chains on the id it saw; upstream the conversation lives under the last round's.
+        ws.send(json.dumps({"type": "response.processed", "response_id": shown}))
         create(ws, input="thanks", previous_response_id=shown, store=False)
     last_id = next(e for e in sent_events(env.up, second_round) if e["type"] == "response.completed")["response"]["id"]
-    assert env.up.model_requests[-1].json["previous_response_id"] == last_id != shown
+    processed, follow_up = env.up.model_requests[2:]
+    assert processed.json == {"type": "response.processed", "response_id": last_id}
+    assert follow_up.json["previous_response_id"] == last_id != shown
 
 
 def test_upstream_reset_mid_response_ends_the_client_socket(env: Rig) -> None:
@@ -174,3 +179,23 @@ def test_an_upstream_refusing_the_upgrade_gets_the_client_refused_the_same_way()
         assert response.status_code == 404
         assert "no route for GET /v1/responses" in json.loads(response.body)["error"]["message"]
         assert [r.method for r in up.requests] == ["GET"]
+
+
+class _HttpsOnly:
+    """A backend that cannot open WebSockets (as Bedrock and Vertex)."""
+
+    name = "https-only"
+
+    async def send(self, call: Any) -> Any:
+        raise AssertionError("nothing should be sent")
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_a_backend_without_websockets_refuses_the_upgrade_so_the_client_uses_https() -> None:
+    with ProxyServer(ProxySettings(port=0), backend=_HttpsOnly(), store=MemoryStore()) as proxy:
+        with pytest.raises(InvalidStatus) as refused:
+            open_socket(proxy.base_url)
+        assert refused.value.response.status_code == 426
+        assert "POST /v1/responses" in json.loads(refused.value.response.body)["error"]["message"]

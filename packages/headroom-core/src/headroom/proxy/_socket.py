@@ -50,6 +50,22 @@ _HANDSHAKE = frozenset(
     {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol"}
 )
 _UPSTREAM_PATH = {"/responses": "/v1/responses"}
+# Upstream handshake headers that describe that connection only; the rest (Codex reads
+# x-codex-turn-state, x-models-etag, x-reasoning-included, openai-model) reach the client.
+_OWN_HANDSHAKE = frozenset(
+    {
+        "connection",
+        "upgrade",
+        "sec-websocket-accept",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+        "content-length",
+        "transfer-encoding",
+        "keep-alive",
+        "date",
+        "server",
+    }
+)
 
 
 def _ws_frame(data: Obj) -> bytes:
@@ -113,7 +129,12 @@ async def responses_socket(ctx: ProxyContext, websocket: WebSocket) -> None:
         await _refuse(websocket, 502, f"cannot open the upstream WebSocket: {type(e).__name__}: {e}")
         return
     async with upstream:
-        await websocket.accept(subprotocol=upstream.subprotocol)
+        shown = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in (upstream.response.headers.raw_items() if upstream.response else [])
+            if k.lower() not in _OWN_HANDSHAKE
+        ]
+        await websocket.accept(subprotocol=upstream.subprotocol, headers=shown)
         await _Session(ctx, websocket, upstream).run()
 
 
@@ -188,7 +209,11 @@ class _Session:
             data = json.loads(text)
         except ValueError:
             data = None
-        if not isinstance(data, dict) or data.get("type") != "response.create":
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == "response.processed" and isinstance(data, dict) and isinstance(data.get("response_id"), str):
+            upstream_id = self.ctx.pending.resolve(self.identity, data["response_id"])
+            text = text if upstream_id == data["response_id"] else dumps({**data, "response_id": upstream_id})
+        if not isinstance(data, dict) or kind != "response.create":
             await self.upstream.send(text)
             return
         payload = {k: v for k, v in data.items() if k != "type"}

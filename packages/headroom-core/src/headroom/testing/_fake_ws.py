@@ -46,6 +46,7 @@ class Socket:
         [handshake] = protocol.events_received()
         assert isinstance(handshake, Request)
         response = protocol.accept(handshake)
+        response.headers["x-request-id"] = "req_fake"  # as the HTTP side's answers carry
         protocol.send_response(response)
         socket = cls(conn, protocol)
         await socket.flush()

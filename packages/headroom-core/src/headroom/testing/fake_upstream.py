@@ -7,9 +7,9 @@ library (an asyncio server in a background thread), so any test environment can 
 
 It also speaks the Responses API over a WebSocket, as Codex opens it: a ``GET /v1/responses``
 upgrade is accepted (``websockets`` is then imported: ``pip install "headroom-core[proxy]"``), and
-each ``response.create`` message is recorded as a request (method ``"WEBSOCKET"``, the upgrade's
-path and headers, the message as its body) and answered with the next reply as Responses streaming
-events, one message each. ``FakeUpstream(websocket=False)`` refuses upgrades with a 404, as a
+each message is recorded as a request (method ``"WEBSOCKET"``, the upgrade's path and headers, the
+message as its body); each ``response.create`` is answered with the next reply as Responses
+streaming events, one message each. ``FakeUpstream(websocket=False)`` refuses upgrades with a 404, as a
 provider without WebSocket support does.
 
 Example::
@@ -349,19 +349,16 @@ class FakeUpstream:
             await send_json(conn, 200, render_body(rendered), reply.headers, gzipped=gzipped)
 
     async def _ws_message(self, upgrade: RecordedRequest, socket: Socket, text: str) -> None:
-        """One message on a Responses WebSocket: a ``response.create`` is recorded and answered."""
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict) or data.get("type") != "response.create":
-            return
+        """One message on a Responses WebSocket: recorded; a ``response.create`` is answered."""
         request = RecordedRequest("WEBSOCKET", upgrade.path, upgrade.query, upgrade.headers, text.encode())
         sent = bytearray()
         if self.record:
             with self._lock:
                 self._requests.append(request)
                 self._bodies[id(request)] = sent
+        data = request.json
+        if not isinstance(data, dict) or data.get("type") != "response.create":
+            return
         reply, number = self._next_reply(request)
         if reply.hang_seconds is not None or reply.reset_after == 0:
             await asyncio.sleep(reply.hang_seconds or 0)
