@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import anthropic
@@ -109,6 +110,45 @@ def test_responses_create_and_stream(up: FakeUpstream) -> None:
     calls = [o for o in final.output if o.type == "function_call"]
     assert calls[0].name == "get_weather" and json.loads(calls[0].arguments) == {"city": "Paris"}
     assert up.requests[-1].json["stream"] is True
+
+
+JS = 'const r = await tools.exec_command({cmd: "pytest -q"});\ntext(r.output);'
+
+
+def test_responses_custom_tool_call_as_the_sdk_reads_it(up: FakeUpstream) -> None:
+    up.script(Reply.custom("exec", JS, id="call_exec_1"), Reply.custom("exec", JS))
+    client = oa(up)
+    (item,) = client.responses.create(model="gpt-5", input="run the tests").output
+    assert (item.type, item.name, item.input, item.call_id) == ("custom_tool_call", "exec", JS, "call_exec_1")  # type: ignore[union-attr]
+    with client.responses.stream(model="gpt-5", input="run the tests") as s:
+        deltas = [e.delta for e in s if e.type == "response.custom_tool_call_input.delta"]
+        final = s.get_final_response()
+    assert "".join(deltas) == JS and final.output[0].input == JS  # type: ignore[union-attr]
+
+
+def test_responses_over_a_websocket_are_the_sse_events(up: FakeUpstream) -> None:
+    from websockets.sync.client import connect
+
+    up.script(Reply.say("Twenty-one degrees."), Reply.say("Twenty-one degrees."))
+    body = {"model": "gpt-4o", "input": "weather?"}
+    httpx.post(up.base_url + "/v1/responses", json={**body, "stream": True}).raise_for_status()
+    lines = up.reply_body(up.requests[-1]).decode().splitlines()
+    sse = [json.loads(line[6:]) for line in lines if line.startswith("data: ")]
+    url = up.base_url.replace("http://", "ws://") + "/v1/responses"
+    with connect(url, additional_headers={"authorization": "Bearer sk-ws"}) as ws:
+        ws.send(json.dumps({"type": "response.create", **body}))
+        events = [json.loads(ws.recv(timeout=5)) for _ in sse]
+
+    def same(e: dict[str, object]) -> str:  # ids, clocks and the billed request size differ per response
+        r = e.get("response")
+        if isinstance(r, dict):
+            e = {**e, "response": {k: v for k, v in r.items() if k not in ("created_at", "usage")}}
+        return re.sub(r"_fake_\d+", "_fake_N", json.dumps(e))
+
+    assert [same(e) for e in events] == [same(e) for e in sse]
+    req = up.requests[-1]
+    assert (req.method, req.path, req.headers["authorization"]) == ("WEBSOCKET", "/v1/responses", "Bearer sk-ws")
+    assert req.json == {"type": "response.create", **body}
 
 
 def test_retrieve_call_reply(up: FakeUpstream) -> None:

@@ -142,6 +142,29 @@ def test_retrieve_is_answered_inside_the_session(env: Rig) -> None:
     assert follow_up.json["previous_response_id"] == last_id != shown
 
 
+def test_retrieve_beside_codexs_freeform_exec_call_is_put_back_on_the_next_turn(env: Rig) -> None:
+    js = 'const r = await tools.exec_command({cmd: "pytest -q"}); text(r.output);'
+
+    def both(req: RecordedRequest) -> Reply:
+        (ref,) = refs_in(req)
+        retrieve = FakeToolCall("headroom_retrieve", {"ref": ref, "query": "gateway"}, id="call_ours")
+        return Reply(tool_calls=(FakeToolCall("exec", id="call_exec", input=js), retrieve))
+
+    env.up.script(both, Reply.say("Two tests fail."))
+    with open_socket(env.url) as ws:
+        events = create(ws, input=responses_input(LOG), tools=CLIENT_TOOLS_RESPONSES, store=False)
+        final = events[-1]["response"]
+        assert [(o["type"], o["name"]) for o in final["output"]] == [("custom_tool_call", "exec")]
+        assert "headroom_retrieve" not in json.dumps(events)
+        output = {"type": "custom_tool_call_output", "call_id": "call_exec", "output": "2 failed, 40 passed"}
+        create(ws, input=[output], previous_response_id=final["id"], store=False)
+    _, second = env.up.model_requests
+    assert second.json["previous_response_id"] == final["id"]
+    ours, theirs = second.json["input"]  # our call's output first: the upstream holds our call
+    assert ours["type"] == "function_call_output" and ours["call_id"] == "call_ours" and FAILURE in ours["output"]
+    assert theirs == output
+
+
 def test_upstream_reset_mid_response_ends_the_client_socket(env: Rig) -> None:
     env.up.script(Reply.reset(after_events=3))
     with open_socket(env.url) as ws:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from headroom.formats import FormatName
+from headroom.formats.responses import CALL_TYPES
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.proxy._usage import add_usage
 
@@ -174,8 +175,8 @@ class ResponsesDialect:
     fmt: FormatName = "responses"
 
     def calls(self, resp: Mapping[str, Any]) -> list[Obj]:
-        """``function_call`` output items."""
-        return [o for o in resp.get("output") or [] if isinstance(o, dict) and o.get("type") == "function_call"]
+        """``function_call`` and ``custom_tool_call`` output items."""
+        return [o for o in resp.get("output") or [] if isinstance(o, dict) and o.get("type") in CALL_TYPES]
 
     def name(self, call: Mapping[str, Any]) -> str:
         """The item's ``name``."""

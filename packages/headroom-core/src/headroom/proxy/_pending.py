@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headroom.formats import get_format
+from headroom.formats.responses import CALL_TYPES, OUTPUT_TYPES
 from headroom.markers import RETRIEVE_TOOL_NAME
 
 __all__ = ["Conversation", "PendingRetrievals", "client_identity"]
@@ -196,7 +197,7 @@ class PendingRetrievals:
         keys = {i: (conversation.client, digests[k], i) for i, k in found.items()}
         previous = conversation.payload.get("previous_response_id")
         if api == "openai-responses" and isinstance(previous, str):
-            stateful = {i for i, k in found.items() if items[k].get("type") == "function_call_output"}
+            stateful = {i for i, k in found.items() if items[k].get("type") in OUTPUT_TYPES}
             keys.update({i: (conversation.client, f"response:{previous}", i) for i in stateful})
         return keys
 
@@ -258,17 +259,15 @@ class PendingRetrievals:
         items = body.get("input")
         if not isinstance(items, list):
             return None
-        calls_here = {o.get("call_id") for o in items if isinstance(o, dict) and o.get("type") == "function_call"}
+        calls_here = {o.get("call_id") for o in items if isinstance(o, dict) and o.get("type") in CALL_TYPES}
         out: list[Any] = []
         changed = False
         for o in items:
             kind = o.get("type") if isinstance(o, dict) else None
-            held = (
-                self._find([o.get("call_id", "")], keys) if kind in ("function_call", "function_call_output") else None
-            )
+            held = self._find([o.get("call_id", "")], keys) if kind in CALL_TYPES | OUTPUT_TYPES else None
             if held is None or not isinstance(o, dict):
                 out.append(o)
-            elif kind == "function_call":
+            elif kind in CALL_TYPES:
                 out.extend([o, *held.calls, *held.results])
                 changed = True
             elif o.get("call_id") not in calls_here:
@@ -285,7 +284,7 @@ def _call_ids(api: str, item: Any) -> list[str]:
         return []
     if api == "openai-responses":
         kind = item.get("type")
-        ok = kind in ("function_call", "function_call_output") and isinstance(item.get("call_id"), str)
+        ok = kind in CALL_TYPES | OUTPUT_TYPES and isinstance(item.get("call_id"), str)
         return [item["call_id"]] if ok else []
     if item.get("role") != "assistant":
         return []

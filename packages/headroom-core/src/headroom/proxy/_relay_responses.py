@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from headroom.formats.responses import CALL_TYPES
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.proxy._errors import error_event
 from headroom.proxy._sse import SSEEvent, sse
@@ -118,8 +119,8 @@ class ResponsesRelay:
         return [self.items[i] for i in sorted(self.map) if self.map[i] is None]
 
     def client_call_ids(self) -> list[str]:
-        """Call ids of this round's client function calls."""
-        return [str(o.get("call_id")) for o in self._visible_items() if o.get("type") == "function_call"]
+        """Call ids of this round's client tool calls (function and custom/freeform ones)."""
+        return [str(o.get("call_id")) for o in self._visible_items() if o.get("type") in CALL_TYPES]
 
     def turn(self) -> list[Obj]:
         """This round's output items, ours included, for the continuation."""
