@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -222,3 +223,16 @@ def test_a_backend_without_websockets_refuses_the_upgrade_so_the_client_uses_htt
             open_socket(proxy.base_url)
         assert refused.value.response.status_code == 426
         assert "POST /v1/responses" in json.loads(refused.value.response.body)["error"]["message"]
+
+
+def test_an_unreachable_upstream_refuses_the_upgrade_at_once() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with ProxyServer(ProxySettings(port=0, openai_url=dead), store=MemoryStore()) as proxy:
+        started = time.monotonic()
+        with pytest.raises(InvalidStatus) as refused:
+            open_socket(proxy.base_url)
+        assert time.monotonic() - started < 3
+        assert refused.value.response.status_code == 502
+        assert "cannot open the upstream WebSocket" in json.loads(refused.value.response.body)["error"]["message"]

@@ -171,18 +171,24 @@ class _Session:
 
     async def run(self) -> None:
         """Relay until either side closes; the other side is then closed the same way."""
-        async with anyio.create_task_group() as tg:
+        try:
+            async with anyio.create_task_group() as tg:
 
-            async def from_client() -> None:
-                await self._from_client()
-                tg.cancel_scope.cancel()
+                async def from_client() -> None:
+                    await self._from_client()
+                    tg.cancel_scope.cancel()
 
-            async def from_upstream() -> None:
-                await self._from_upstream()
-                tg.cancel_scope.cancel()
+                async def from_upstream() -> None:
+                    await self._from_upstream()
+                    tg.cancel_scope.cancel()
 
-            tg.start_soon(from_client)
-            tg.start_soon(from_upstream)
+                tg.start_soon(from_client)
+                tg.start_soon(from_upstream)
+        except Exception:  # a fault of ours ends this session only, visibly (an ExceptionGroup on 3.10 too)
+            log.exception("the Responses WebSocket session failed")
+            self.ctx.stats.error("websocket")
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await self.client.close(code=1011, reason="headroom proxy error")
         for turn in self.turns:  # responses cut off by a close
             turn.rec.error = turn.rec.error or "the WebSocket closed before the response was complete"
             self._record(turn)
