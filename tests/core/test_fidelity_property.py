@@ -1,9 +1,10 @@
 """Property test of the fidelity rule on generated tool outputs (fixed seed, bounded examples).
 
-Logs (CRLF, lone CR, trailing blanks, stack traces), grep output with context lines, unified
-diffs, Python code, prose, markdown, JSON documents and JSON Lines with numbers in unusual notation,
-and near repeats of an earlier output (shown as a delta): whatever the pipeline makes of them, every
-line it keeps is the tool's own line, in the tool's order (`tests.core.fidelity`).
+Logs (CRLF, lone CR, trailing blanks, stack traces; form feeds and Unicode line separators inside
+lines), grep output with context lines, unified diffs, Python code, prose, markdown, JSON documents
+and JSON Lines with numbers in unusual notation, and near repeats of an earlier output (shown as a
+delta): whatever the pipeline makes of them, every line it keeps is the tool's own line, in the
+tool's order (`tests.core.fidelity`).
 """
 
 from __future__ import annotations
@@ -20,23 +21,9 @@ from tests.core.fidelity import fidelity_problems, tool_results
 
 pytestmark = pytest.mark.slow
 
-WORDS = st.sampled_from(
-    [
-        "connect",
-        "timeout",
-        "retry",
-        "payment",
-        "cache",
-        "disk",
-        "v1.2.3",
-        "--force",
-        "-f",
-        "naïve",
-        "日本",
-        "e.g.",
-        "3.5",
-    ]
-)
+# Words, versions and flags, and characters str.splitlines() would break a line at.
+PLAIN = ["connect", "timeout", "retry", "payment", "cache", "disk", "v1.2.3", "--force", "-f", "naïve", "日本"]
+WORDS = st.sampled_from([*PLAIN, "e.g.", "pay\x0cload", "a\u2028b", "c\x85d", "e\x1cf"])
 LITERALS = st.sampled_from(["1.50", "2e3", "0.10", "-3.0", "19.90", "1E-7", "7"])
 SETTINGS = settings(
     max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
