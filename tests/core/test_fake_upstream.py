@@ -151,6 +151,14 @@ def test_responses_over_a_websocket_are_the_sse_events(up: FakeUpstream) -> None
     assert req.json == {"type": "response.create", **body}
 
 
+def test_a_warm_up_request_takes_no_scripted_reply(up: FakeUpstream) -> None:
+    up.script(Reply.say("Scripted."))
+    client = oa(up)
+    warm = client.responses.create(model="gpt-5", input=[], extra_body={"generate": False})
+    assert warm.output == [] and up.pending == 1
+    assert client.responses.create(model="gpt-5", input="hi", previous_response_id=warm.id).output_text == "Scripted."
+
+
 def test_retrieve_call_reply(up: FakeUpstream) -> None:
     up.script(Reply.retrieve("0123456789abcdef", query="timeout"))
     out = oa(up).chat.completions.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]

@@ -9,8 +9,9 @@ It also speaks the Responses API over a WebSocket, as Codex opens it: a ``GET /v
 upgrade is accepted (``websockets`` is then imported: ``pip install "headroom-core[proxy]"``), and
 each message is recorded as a request (method ``"WEBSOCKET"``, the upgrade's path and headers, the
 message as its body); each ``response.create`` is answered with the next reply as Responses
-streaming events, one message each. ``FakeUpstream(websocket=False)`` refuses upgrades with a 404, as a
-provider without WebSocket support does.
+streaming events, one message each. ``FakeUpstream(websocket=False)`` refuses upgrades with a 404,
+as a provider without WebSocket support does. A Responses request with ``"generate": false``
+(Codex warms its WebSocket up with one) gets an empty response and takes no scripted reply.
 
 Example::
 
@@ -253,8 +254,10 @@ class FakeUpstream:
             self._script.clear()
 
     def _next_reply(self, request: RecordedRequest) -> tuple[Reply, int]:
+        body = request.json
+        warm_up = isinstance(body, dict) and body.get("generate") is False
         with self._lock:
-            item = self._script.pop(0) if self._script else self.default
+            item = Reply() if warm_up else self._script.pop(0) if self._script else self.default
             self._counter += 1
             number = self._counter
         return (item(request) if callable(item) else item), number
