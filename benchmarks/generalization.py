@@ -24,7 +24,8 @@ Usage, from the project root::
 
 Each case is compressed ``--runs`` times (default 1: the cold, first compression) in each format it
 applies to (agent cases in their own). ``--levels`` runs once per ``compress(level=...)`` value and
-prints one comparison table instead. ``--json PATH`` writes every per-case record.
+prints one comparison table instead. ``--json PATH`` writes every per-case record; ``--baseline PATH``
+compares with such a file from an earlier run (overall, the worst fold, and every case that lost recall).
 """
 
 from __future__ import annotations
@@ -276,6 +277,51 @@ def run_splits(
     return adapter, dev, own
 
 
+def compare(rb: ModuleType, now: dict[str, list[Record]], before: dict[str, list[Record]]) -> str:
+    """Change against an earlier ``--json`` run: overall figures, the worst dev fold, cases that lost recall."""
+    lines = [
+        "### Against the baseline",
+        "",
+        "| split | reduction | inline recall | worst fold (own: category) inline |",
+        "|---|---|---|---|",
+    ]
+    lost = []
+    for split in ("dev", "own"):
+        a, b = before.get(split) or [], now.get(split) or []
+        if not a or not b:
+            continue
+        old, new = rb.aggregate(a), rb.aggregate(b)
+        worst = [
+            min(rb.aggregate(g)["recall_inline_mean"] or 0.0 for g in grouped(rs, _fold_key(split)).values())
+            for rs in (a, b)
+        ]
+        lines.append(
+            f"| {split} | {_delta(old['reduction_total'], new['reduction_total'])} | "
+            f"{_delta(old['recall_inline_mean'], new['recall_inline_mean'])} | {_delta(worst[0], worst[1])} |"
+        )
+        earlier = {(r["id"], r["format"]): r for r in a}
+        for r in b:
+            e = earlier.get((r["id"], r["format"]))
+            if e and (r["recall_inline"] or 0.0) < (e["recall_inline"] or 0.0):
+                lost.append(
+                    f"- {r['id']} ({r['format']}): {100 * e['recall_inline']:.0f}% → {100 * r['recall_inline']:.0f}%"
+                )
+    return "\n".join(
+        lines + (["", "Cases that lost inline recall:", *lost] if lost else ["", "No case lost inline recall."])
+    )
+
+
+def _fold_key(split: str) -> Callable[[Record], str]:
+    """Dev is grouped by source (the folds); own cases, all from this machine, by category."""
+    return (lambda r: str(r["source_group"])) if split == "dev" else (lambda r: str(r["category"]))
+
+
+def _delta(old: float | None, new: float | None) -> str:
+    if old is None or new is None:
+        return "–"
+    return f"{100 * old:.1f}% → {100 * new:.1f}% ({100 * (new - old):+.1f})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--harness", type=Path, default=SHARED / "run_bench.py", help="the shared run_bench.py")
@@ -288,6 +334,7 @@ def main() -> None:
     ap.add_argument("--levels", default="", help="comma-separated compress(level=...) values to compare")
     ap.add_argument("--out", type=Path, default=None, help="also write the tables to this .md file")
     ap.add_argument("--json", type=Path, default=None, help="write every per-case record here")
+    ap.add_argument("--baseline", type=Path, default=None, help="an earlier --json file to compare with")
     args = ap.parse_args()
 
     rb = load_harness(args.harness)
@@ -306,6 +353,8 @@ def main() -> None:
         )
         text += f"\n{len(dev)} dev and {len(own)} own records, {args.runs} run(s) each, {time.time() - t0:.0f} s.\n"
         records = {"dev": dev, "own": own}
+        if args.baseline:
+            text += "\n" + compare(rb, records, json.loads(args.baseline.read_text())) + "\n"
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
