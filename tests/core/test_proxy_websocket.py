@@ -236,3 +236,17 @@ def test_an_unreachable_upstream_refuses_the_upgrade_at_once() -> None:
         assert time.monotonic() - started < 3
         assert refused.value.response.status_code == 502
         assert "cannot open the upstream WebSocket" in json.loads(refused.value.response.body)["error"]["message"]
+
+
+def test_a_spent_budget_answers_with_an_error_event_and_sends_nothing_upstream() -> None:
+    with (
+        FakeUpstream() as up,
+        ProxyServer(ProxySettings(port=0, openai_url=up.base_url, budget_usd=1e-9), store=MemoryStore()) as proxy,
+        open_socket(proxy.base_url) as ws,
+    ):
+        assert create(ws, model="gpt-4o", input="hi")[-1]["type"] == "response.completed"
+        (refused,) = create(ws, model="gpt-4o", input="and again")
+        assert refused["type"] == "error" and refused["status"] == 429
+        assert "budget" in refused["error"]["message"]
+        assert len(up.model_requests) == 1
+        assert create(ws, model="gpt-4o", input="still there?")[0]["status"] == 429  # the socket stays open
