@@ -9,6 +9,13 @@ command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
 fi
+# The real Claude Code and Codex CLIs the proxy tests drive, pinned in tests/clients/package.json (Node >= 20).
+# A failed install is not skipped over: those tests then fail and say what to run.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error >/dev/null || echo "npm ci in tests/clients failed" >&2
+else
+  echo "npm not found: the real-client tests (tests/core/test_real_clients.py) will fail; install Node >= 20" >&2
+fi
 # The lock declares a conflict between headroom-strands and headroom-litellm's proxy group (mcp pins).
 export UV_PREVIEW_FEATURES=package-conflicts
 
