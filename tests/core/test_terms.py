@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import headroom
 import pytest
 from headroom import MemoryStore
 from headroom.compressors._terms import found_terms, term_pattern, terms_of
+from headroom.markers import parse_markers
 
 from .helpers import openai_conversation
 
@@ -67,3 +71,54 @@ def test_a_version_the_question_names_keeps_its_lines_in_search_results(store: M
         openai_conversation(text, question="Which package pins version 4.17?"), model="gpt-4o", store=store
     ).messages[-1]["content"]
     assert lines[233] in out
+
+
+# ---------------------------------------------------------------- markers say what they hide
+
+
+def _orders_log(n: int = 1200) -> str:
+    lines = []
+    for i in range(n):
+        ts = f"2026-11-23 10:{i // 60 % 60:02d}:{i % 60:02d}"
+        if i % 6 == 0:
+            lines.append(f"{ts} INFO checkout: order {9000 + i} total {i % 90}.50 discount SPRING{i % 4} applied")
+        else:
+            lines.append(f"{ts} INFO checkout: order {9000 + i} total {i % 90}.50 paid by card")
+    return "\n".join(lines)
+
+
+def test_markers_count_the_hidden_lines_that_mention_the_question(store: MemoryStore) -> None:
+    text = _orders_log()
+    out = headroom.compress(
+        openai_conversation(text, question="Which orders got a discount?"), model="gpt-4o", store=store
+    ).messages[-1]["content"]
+    markers = parse_markers(out)
+    hidden = text.count("discount") - sum(
+        1 for line in out.split("\n") if "discount" in line and "[headroom:" not in line
+    )
+    assert hidden > 0
+    summary = markers[0].summary
+    assert f'{hidden} mention "discount"' in summary
+    ranged = [m for m in markers[1:] if m.lines]
+    noted = [int(re.search(r"(\d+) mentions? \"discount\"", m.summary)[1]) for m in ranged if "discount" in m.summary]
+    assert sum(noted) == hidden  # each hidden mention is counted by exactly one range marker
+
+
+def test_a_marker_hiding_no_line_of_the_question_carries_no_note(store: MemoryStore) -> None:
+    text = _orders_log()
+    out = headroom.compress(
+        openai_conversation(text, question="Which orders were refunded?"), model="gpt-4o", store=store
+    ).messages[-1]["content"]
+    assert parse_markers(out) and "mention" not in out
+
+
+def test_a_json_marker_counts_the_omitted_rows_that_mention_the_question(store: MemoryStore) -> None:
+    rows = [{"id": i, "note": "discount applied" if i % 5 == 0 else "paid", "total": i * 3} for i in range(600)]
+    out = headroom.compress(
+        openai_conversation(json.dumps(rows), question="Which orders got a discount?"), model="gpt-4o", store=store
+    ).messages[-1]["content"]
+    json.loads(out)
+    kept_hits = out.count("discount applied")
+    (marker,) = parse_markers(out)
+    m = re.search(r"(\d+) mentions? ", marker.summary)
+    assert m is not None and int(m[1]) == 120 - kept_hits

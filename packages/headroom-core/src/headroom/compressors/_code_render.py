@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from headroom.compressors._code_detect import quality
 from headroom.compressors._code_langs import LangSpec, parser
 from headroom.compressors._code_plan import Region
+from headroom.compressors._terms import Mentions
 from headroom.markers import format_marker
 
 if TYPE_CHECKING:
@@ -38,19 +39,23 @@ def row_starts(source: bytes) -> list[int]:
     return starts
 
 
-def marker_line(region: Region, ref: str, spec: LangSpec) -> str | None:
+def marker_line(region: Region, ref: str, spec: LangSpec, mentions: Mentions | None = None) -> str | None:
     """The line that stands for ``region`` (None: the next marker names its range)."""
     if region.silent:
         return None
     first = region.start if region.marker_start is None else region.marker_start
-    marker = format_marker(ref, region.summary, lines=(first + 1, region.end + 1))
+    note = mentions.note((first, region.end + 1)) if mentions is not None else ""
+    summary = f"{region.summary} — {note}" if note else region.summary
+    marker = format_marker(ref, summary, lines=(first + 1, region.end + 1))
     if region.inside:  # within a block comment or a docstring: plain text is fine there
         return f"{region.indent}{marker}"
     filler = f"{spec.filler}  " if spec.filler else ""
     return f"{region.indent}{filler}{spec.line_comment} {marker}"
 
 
-def render(source: bytes, starts: list[int], regions: list[Region], ref: str, spec: LangSpec) -> Outline:
+def render(
+    source: bytes, starts: list[int], regions: list[Region], ref: str, spec: LangSpec, mentions: Mentions | None = None
+) -> Outline:
     """Replace each region's rows (sorted, disjoint) with its marker line."""
     rows = len(starts)
     pieces: list[bytes] = []
@@ -59,7 +64,7 @@ def render(source: bytes, starts: list[int], regions: list[Region], ref: str, sp
     for r in regions:
         a = starts[r.start]
         b = starts[r.end + 1] if r.end + 1 < rows else len(source)
-        line = marker_line(r, ref, spec)
+        line = marker_line(r, ref, spec, mentions)
         new = b"" if line is None else (line + ("\n" if r.end + 1 < rows else "")).encode()
         pieces += [source[pos:a], new]
         edits.append((a, b, len(new), r))

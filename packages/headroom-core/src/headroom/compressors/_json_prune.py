@@ -68,6 +68,7 @@ class Notes:
     main: Selection | None = None
     main_kept: int = 0
     main_ranked: bool = True
+    main_indices: frozenset[int] = frozenset()  # the main array's rows that were kept
 
 
 class Pruner:
@@ -308,6 +309,7 @@ class Pruner:
             self.notes.cut_lists += 1
             return _gapped([p.index for p in picks], out, len(lst))
         self.notes.main, self.notes.main_kept, self.notes.main_ranked = sel, len(picks), ranked
+        self.notes.main_indices = frozenset(p.index for p in picks)
         if not ranked:
             return [SENTINEL, *_gapped([p.index for p in picks], out, len(lst))]
         keyed = [{self.index_key: p.index, **r} if isinstance(r, dict) else r for p, r in zip(picks, out, strict=True)]
@@ -356,6 +358,7 @@ class Pruner:
             self.notes.cut_lists += 1
             return _gapped(kept, out, n)
         self.notes.main, self.notes.main_kept, self.notes.main_ranked = sel, len(kept), False
+        self.notes.main_indices = frozenset(kept)
         return [SENTINEL, *_gapped(kept, out, n)]
 
 

@@ -36,9 +36,10 @@ def _kept(sel: Selection) -> list[str]:
     return out
 
 
-def rows_part(sel: Selection, kept: int, ranked: bool, index_key: str) -> str:
-    """``"17 of 20 rows omitted — kept …"``."""
-    head = f"{sel.n - kept} of {sel.n} rows omitted — kept {', '.join(_kept(sel))}"
+def rows_part(sel: Selection, kept: int, ranked: bool, index_key: str, mentions: str = "") -> str:
+    """``"17 of 20 rows omitted (3 mention "discount") — kept …"``."""
+    note = f" ({mentions})" if mentions else ""
+    head = f"{sel.n - kept} of {sel.n} rows omitted{note} — kept {', '.join(_kept(sel))}"
     if ranked:
         return f"{head}; kept rows ordered by relevance, {index_key} = position in the original"
     return f"{head}; kept items in original order, gaps marked"
@@ -66,11 +67,12 @@ def fields_part(fields: Counter[str]) -> str:
     return ", ".join(names) + (f" and {more} more" if more > 0 else "")
 
 
-def summary(notes: Notes, index_key: str) -> str:
-    """What the lossy form left out and what it kept, in one line."""
+def summary(notes: Notes, index_key: str, mentions: str = "") -> str:
+    """What the lossy form left out and what it kept, in one line (``mentions``: the note on how
+    many omitted rows mention the question's terms)."""
     parts = []
     if notes.main is not None:
-        parts.append(rows_part(notes.main, notes.main_kept, notes.main_ranked, index_key))
+        parts.append(rows_part(notes.main, notes.main_kept, notes.main_ranked, index_key, mentions))
     if notes.fields:
         parts.append("fields left out of kept values: " + fields_part(notes.fields))
     if notes.cut_lists:

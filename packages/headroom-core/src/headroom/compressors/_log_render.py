@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from headroom.compressors._log_templates import Templates
+from headroom.compressors._terms import Mentions
 from headroom.markers import format_marker
 
 Run = tuple[bool, int, int]  # (kept, start, end exclusive)
@@ -66,7 +67,9 @@ def _gaps(stretch: list[Run]) -> int:
     return sum(1 for kept, _, _ in stretch if not kept)
 
 
-def render(lines: list[str], keep: set[int], templates: Templates, ref: str, *, big_gap: int) -> str:
+def render(
+    lines: list[str], keep: set[int], templates: Templates, ref: str, *, big_gap: int, mentions: Mentions
+) -> str:
     """The kept lines with markers (see the module docstring)."""
     out: list[str] = []
     omitted: Counter[int] = Counter()
@@ -77,9 +80,13 @@ def render(lines: list[str], keep: set[int], templates: Templates, ref: str, *, 
             omitted.update(t for t in templates.of_line[a:b] if t >= 0)
         if len(gaps) > 1:  # several short gaps: one marker for the whole stretch
             start, end = stretch[0][1], stretch[-1][2]
+            if end - start == len(lines):  # the whole log: the summary marker says it all
+                out += [lines[i] for kept, a, b in stretch if kept for i in range(a, b)]
+                continue
             left = sum(b - a for a, b in gaps)
-            shown = end - start - left
-            summary = f"lines {start + 1}-{end}: {left} omitted, the {shown} kept lines follow"
+            summary = _with(
+                f"lines {start + 1}-{end}: {left} omitted, {end - start - left} kept follow", mentions.note(*gaps)
+            )
             out.append(format_marker(ref, summary, lines=(start + 1, end)))
             out += [lines[i] for kept, a, b in stretch if kept for i in range(a, b)]
             continue
@@ -87,21 +94,23 @@ def render(lines: list[str], keep: set[int], templates: Templates, ref: str, *, 
             if kept:
                 out += lines[a:b]
             else:
-                out.append(format_marker(ref, f"{b - a} lines omitted", lines=(a + 1, b)))
-    return "\n".join([_summary(omitted, templates, len(lines), ref), *out])
+                out.append(format_marker(ref, _with(f"{b - a} lines omitted", mentions.note((a, b))), lines=(a + 1, b)))
+    gaps = [(a, b) for kept, a, b in runs if not kept]
+    head = f"log: {sum(b - a for a, b in gaps)} of {len(lines)} lines omitted"
+    return "\n".join([_summary(_with(head, mentions.note(*gaps)), omitted, templates, ref, len(lines)), *out])
 
 
-def _summary(omitted: Counter[int], templates: Templates, n: int, ref: str) -> str:
-    count = sum(omitted.values())
+def _with(summary: str, note: str) -> str:
+    return f"{summary} — {note}" if note else summary
+
+
+def _summary(head: str, omitted: Counter[int], templates: Templates, ref: str, n: int) -> str:
     top = sorted(omitted.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     common = ", ".join(f"{c}× '{_short(templates.keys[t])}'" for t, c in top if c > 1)
-    summary = (
-        f"log: {count} of {n} lines omitted — kept failures, errors and warnings (several per template), "
-        f"rare lines, lines matching the task, first and last lines"
-    )
+    summary = head + "; kept: failures, warnings, rare lines, lines matching the task, first and last lines"
     if common:
         summary += f"; most omitted: {common}"
-    return format_marker(ref, summary)
+    return format_marker(ref, summary, lines=(1, n))
 
 
 def _short(template: str, limit: int = 70) -> str:

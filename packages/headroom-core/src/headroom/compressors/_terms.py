@@ -24,8 +24,12 @@ not in ``--force``; ``timeout`` is in ``connect_timeout``).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 _TERM = re.compile(r"(?<![\w-])--?[^\W\d_][\w-]*|\w+(?:(?:::|[.@/:]|-)\w+)*")
 _PLAIN = re.compile(r"\w+")
@@ -62,19 +66,113 @@ def terms_of(text: str, *, stopwords: frozenset[str] = STOPWORDS) -> set[str]:
     return out
 
 
-def term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+@dataclass(frozen=True)
+class TermPattern:
+    """Finds any of a set of terms in lower-cased text, where no letter or digit touches them.
+
+    The alternation comes first in the regular expression (so the engine can skip ahead to a
+    term's first characters) and the left boundary is checked on each candidate: a look-behind in
+    front made every match attempt several times slower.
+    """
+
+    regex: re.Pattern[str]
+
+    def finditer(self, low: str) -> Iterator[re.Match[str]]:
+        """The terms' occurrences in ``low``, left to right."""
+        pos = 0
+        search = self.regex.search
+        while (m := search(low, pos)) is not None:
+            start = m.start()
+            if start and low[start - 1].isalnum():  # a letter or digit touches it on the left
+                pos = start + 1
+                continue
+            yield m
+            pos = m.end()
+
+    def findall(self, low: str) -> list[str]:
+        """The terms found in ``low``, one per occurrence."""
+        return [m[0] for m in self.finditer(low)]
+
+    def search(self, low: str) -> bool:
+        """Whether any of the terms is in ``low``."""
+        return next(self.finditer(low), None) is not None
+
+
+def term_pattern(terms: Iterable[str]) -> TermPattern | None:
     """One pattern that finds any of ``terms`` (lower-cased) in lower-cased text; None for no terms.
 
     Longer terms are tried first, so ``os.path.join`` is found as itself rather than as ``os``.
     """
-    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=lambda t: (-len(t), t)))
-    if not alternatives:
-        return None
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+    ordered = tuple(sorted(set(terms), key=lambda t: (-len(t), t)))
+    return _compiled(ordered) if ordered else None
 
 
-def found_terms(pattern: re.Pattern[str] | None, text: str) -> set[str]:
+@functools.lru_cache(maxsize=256)  # a task's terms are matched against every block of a request
+def _compiled(ordered: tuple[str, ...]) -> TermPattern:
+    alternatives = "|".join(re.escape(t) for t in ordered)
+    return TermPattern(re.compile(rf"(?:{alternatives})(?![^\W_])"))
+
+
+def found_terms(pattern: TermPattern | None, text: str) -> set[str]:
     """The terms ``pattern`` (from `term_pattern`) finds in ``text``."""
     if pattern is None:
         return set()
     return set(pattern.findall(text.lower()))
+
+
+# Words a question is phrased with rather than about: never named in a marker's note.
+_PHRASING = frozenset(
+    "about after all also any before each every explain find give know like look many more most much need "  # noqa: SIM905 (a word list reads best as words)
+    "other same see show some tell than them they those use used uses using want were while".split()
+)
+
+
+class Mentions:
+    """Which lines of a block mention terms of the question: the note a marker carries.
+
+    A marker that says ``3 mention "discount"`` tells the model that the lines it hides hold the
+    question's words, so it can fetch them; a marker without a note hides none. Terms found on more
+    than ``max_share`` of the block's lines tell no line from another and are left out, as are the
+    words a question is phrased with (``explain``, ``all``).
+    """
+
+    def __init__(self, text: str, query: str, *, max_share: float = 0.5) -> None:
+        """Find the question's terms in every line of ``text`` (one pass of one pattern)."""
+        self._at: list[int] = []  # line numbers (0-based) holding a term, ascending
+        self._terms: list[tuple[str, ...]] = []
+        self._common: frozenset[str] = frozenset()
+        low = text.lower()
+        # Only terms the text holds make the pattern (a substring test each, at C speed).
+        self._pattern = term_pattern(t for t in terms_of(query) - _PHRASING if t in low)
+        if self._pattern is None:
+            return
+        hits: dict[int, set[str]] = {}
+        line = pos = 0
+        for m in self._pattern.finditer(low):
+            line += low.count("\n", pos, m.start())
+            pos = m.start()
+            hits.setdefault(line, set()).add(m[0])
+        df: Counter[str] = Counter(t for found in hits.values() for t in found)
+        lines = low.count("\n") + 1
+        self._common = frozenset(t for t, c in df.items() if c > max_share * lines and c > 1)
+        for i in sorted(hits):
+            found = tuple(sorted(hits[i] - self._common))
+            if found:
+                self._at.append(i)
+                self._terms.append(found)
+
+    def note(self, *ranges: tuple[int, int]) -> str:
+        """``'3 mention "discount"'`` for the lines of ``ranges`` (0-based, end exclusive), or ``""``."""
+        found: list[tuple[str, ...]] = []
+        for start, end in ranges:
+            found += self._terms[bisect.bisect_left(self._at, start) : bisect.bisect_left(self._at, end)]
+        return mention_note(found)
+
+
+def mention_note(found: list[tuple[str, ...]]) -> str:
+    """``'3 mention "discount"'``: how many of some hidden items hold terms (``found``: each one's terms)."""
+    if not found:
+        return ""
+    counts: Counter[str] = Counter(t for terms in found for t in terms)
+    named = " or ".join(f'"{t}"' for t in sorted(counts, key=lambda t: (-counts[t], t))[:2])
+    return f"{len(found)} mention{'s' if len(found) == 1 else ''} {named}"

@@ -28,6 +28,7 @@ from headroom.compressors._code_langs import SPECS
 from headroom.compressors._code_plan import Plan, Planner, Region, Thresholds, cost
 from headroom.compressors._code_relevance import rare_identifiers, relevant_units, task_terms
 from headroom.compressors._code_render import render, row_starts, still_parses
+from headroom.compressors._terms import Mentions
 from headroom.compressors.lines import LineCompressor
 from headroom.markers import format_marker
 
@@ -82,8 +83,9 @@ class CodeCompressor:
         if not regions:
             return None
         starts = row_starts(source)
+        mentions = Mentions(text, task.query)
         for chosen in (regions, [r for r in regions if r.kind == "body"]):
-            outline = render(source, starts, chosen, ref, SPECS[lang])
+            outline = render(source, starts, chosen, ref, SPECS[lang], mentions)
             if chosen and still_parses(tree, source, starts, outline, lang):
                 return outline.data.decode("utf-8", "surrogatepass")
         return self.fallback.compress(text, ref=ref, task=task, detection=detection)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
 from headroom.compressors._diff_parse import FileDiff, parse_diff
+from headroom.compressors._terms import Mentions
 from headroom.markers import format_marker
 
 _LOCK = re.compile(
@@ -87,7 +88,7 @@ class DiffCompressor:
                 plan.collapse(f, reason)
             else:
                 plan.trim(lines, f, self.context, self.min_omit_chars)
-        out = plan.render(lines, ref, files)
+        out = plan.render(lines, ref, files, Mentions(text, task.query))
         if out is None or len(text) - len(out) < min(self.min_saving * len(text), 2000):
             return None  # the markers would cost about what they save
         return out
@@ -243,7 +244,7 @@ class _Plan:
         self.summary[run[0]] = f"{len(run)} unchanged lines omitted"
         self.context_omitted += len(run)
 
-    def render(self, lines: list[str], ref: str, files: list[FileDiff]) -> str | None:
+    def render(self, lines: list[str], ref: str, files: list[FileDiff], mentions: Mentions) -> str | None:
         """The kept lines with one marker per omitted run, behind a marker that sums it all up."""
         if all(self.keep):
             return None
@@ -258,7 +259,8 @@ class _Plan:
             j = i
             while j < n and not self.keep[j] and j not in self.silent:
                 j += 1
-            out.append(format_marker(ref, self.summary.get(i, f"{j - i} lines omitted"), lines=(i + 1, j)))
+            summary, note = self.summary.get(i, f"{j - i} lines omitted"), mentions.note((i, j))
+            out.append(format_marker(ref, f"{summary}; {note}" if note else summary, lines=(i + 1, j)))
             i = j
         return "\n".join(out)
 

@@ -29,6 +29,7 @@ from headroom.compressors._json_render import (
 from headroom.compressors._json_repair import repair_truncated
 from headroom.compressors._json_summary import summary
 from headroom.compressors._json_text import Matcher, Weights, key_vocabulary, task_phrases, weigh
+from headroom.compressors._terms import mention_note, terms_of
 from headroom.markers import format_marker
 
 _MAX_LEAVES = 50_000
@@ -217,12 +218,21 @@ class SmartCrusher:
             index_key=index_key,
         )
         out = pruner.value(value, budget, "", 0)
-        note = summary(pruner.notes, index_key)
+        note = summary(pruner.notes, index_key, _mentions(main, pruner.notes.main_indices, matcher, task))
         if cut:
             note = f"input cut off: its last {cut} characters (an incomplete item) left out" + (note and f"; {note}")
         if not note:
             return None
         return out, format_marker(ref, note), pruner.notes.main is not None
+
+
+def _mentions(main: list[Any] | None, kept: frozenset[int], matcher: Matcher, task: TaskContext) -> str:
+    """How many omitted rows of the main array hold terms of the question (see `Mentions`)."""
+    asked = terms_of(task.query) & set(matcher.terms)
+    if main is None or not asked:
+        return ""
+    found = [tuple(sorted(matcher.hits(r) & asked)) for i, r in enumerate(main) if i not in kept]
+    return mention_note([f for f in found if f])
 
 
 def _restored(out: str | None, literals: FloatLiterals, text: str) -> str | None:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
-from headroom.compressors._terms import found_terms, term_pattern
+from headroom.compressors._terms import Mentions, found_terms, term_pattern
 from headroom.markers import format_marker
 
 _ALERT = re.compile(
@@ -48,7 +48,7 @@ class LineCompressor:
         keep = self._select(lines, task.terms)
         if len(keep) >= n:
             return None
-        return self._render(lines, keep, ref)
+        return self._render(lines, keep, ref, Mentions(text, task.query))
 
     def _select(self, lines: list[str], terms: frozenset[str]) -> set[int]:
         n = len(lines)
@@ -73,7 +73,7 @@ class LineCompressor:
             keep.update(range(lo, hi))
         return keep
 
-    def _render(self, lines: list[str], keep: set[int], ref: str) -> str:
+    def _render(self, lines: list[str], keep: set[int], ref: str, mentions: Mentions) -> str:
         out: list[str] = []
         i, n = 0, len(lines)
         while i < n:
@@ -88,6 +88,8 @@ class LineCompressor:
                 out.extend(lines[i:j])
             else:
                 summary = f"{j - i} lines omitted"  # the range is in the marker's lines=
+                note = mentions.note((i, j))
+                summary = f"{summary} — {note}" if note else summary
                 out.append(format_marker(ref, summary, lines=(i + 1, j)))
             i = j
         return "\n".join(out)

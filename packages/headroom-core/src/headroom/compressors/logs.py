@@ -27,6 +27,7 @@ from headroom.compressors._log_levels import severities
 from headroom.compressors._log_render import fill_small_gaps, render
 from headroom.compressors._log_score import line_values, record_heads, relevance
 from headroom.compressors._log_templates import Templates, spread_order
+from headroom.compressors._terms import Mentions
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class LogCompressor:
         keep = fill_small_gaps(lines, self._select(text, lines, templates, task.terms), self.gap_chars)
         if len(keep) >= len(lines):
             return None
-        return render(lines, keep, templates, ref, big_gap=self.big_gap)
+        return render(lines, keep, templates, ref, big_gap=self.big_gap, mentions=Mentions(text, task.query))
 
     def _select(self, text: str, lines: list[str], templates: Templates, terms: frozenset[str]) -> set[int]:
         n = len(lines)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
 from headroom.compressors._search_parse import Hit, looks_like_search, parse, searched_names
-from headroom.compressors._terms import found_terms, term_pattern
+from headroom.compressors._terms import Mentions, found_terms, term_pattern
 from headroom.compressors.logs import LogCompressor
 from headroom.markers import format_marker
 
@@ -117,7 +117,7 @@ class SearchCompressor:
         keep = self._select(lines, hits, names, task.terms)
         if len(keep) >= len(lines):
             return None
-        return _render(lines, hits, keep, ref, self.list_files)
+        return _render(lines, hits, keep, ref, self.list_files, Mentions(text, task.query))
 
     def _select(self, lines: list[str], hits: list[Hit], names: list[str], terms: frozenset[str]) -> set[int]:
         matches = [i for i, h in enumerate(hits) if h.kind == "match"]
@@ -259,7 +259,7 @@ def _blocks(hits: list[Hit]) -> list[tuple[int, int, str]]:
     return out
 
 
-def _render(lines: list[str], hits: list[Hit], keep: set[int], ref: str, list_files: int) -> str:
+def _render(lines: list[str], hits: list[Hit], keep: set[int], ref: str, list_files: int, mentions: Mentions) -> str:
     out: list[str] = []
     dropped: list[tuple[int, int, str]] = []  # whole files left out, waiting for their shared marker
     for start, end, path in _blocks(hits):
@@ -267,27 +267,37 @@ def _render(lines: list[str], hits: list[Hit], keep: set[int], ref: str, list_fi
         if not kept:
             dropped.append((start, end, path))
             continue
-        out += _dropped_marker(dropped, hits, ref, list_files)
+        out += _dropped_marker(dropped, hits, ref, list_files, mentions)
         dropped = []
         out += [lines[i] for i in kept]
         left = sum(1 for i in range(start, end) if i not in keep and hits[i].kind == "match")
         if left or any(hits[i].kind == "context" for i in range(start, end) if i not in keep):
             total = sum(1 for i in range(start, end) if hits[i].kind == "match")
             where = f" in {path}" if path else ""
-            out.append(format_marker(ref, f"{left} of {total} matches{where} omitted", lines=(start + 1, end)))
-    out += _dropped_marker(dropped, hits, ref, list_files)
+            summary = f"{left} of {total} matches{where} omitted"
+            note = mentions.note(*((i, i + 1) for i in range(start, end) if i not in keep))
+            out.append(format_marker(ref, f"{summary} — {note}" if note else summary, lines=(start + 1, end)))
+    out += _dropped_marker(dropped, hits, ref, list_files, mentions)
     return "\n".join(out)
 
 
-def _dropped_marker(dropped: list[tuple[int, int, str]], hits: list[Hit], ref: str, list_files: int) -> list[str]:
+def _dropped_marker(
+    dropped: list[tuple[int, int, str]], hits: list[Hit], ref: str, list_files: int, mentions: Mentions
+) -> list[str]:
     """Markers for a run of files left out whole, naming each file with its match count."""
     out = []
     for k in range(0, len(dropped), list_files):
         group = dropped[k : k + list_files]
         counts = [(path, sum(1 for i in range(s, e) if hits[i].kind == "match")) for s, e, path in group]
         total = sum(c for _, c in counts)
-        named = ", ".join(f"{p or '(no file)'} ({c})" for p, c in counts)
-        noun = "file" if len(counts) == 1 else "files"
-        summary = f"{total} matches in {len(counts)} {noun} omitted: {named}"
+        files = [(p, c) for p, c in counts if p]
+        named = ", ".join(f"{p} ({c})" for p, c in files)
+        noun = "file" if len(files) == 1 else "files"
+        if files:
+            summary = f"{total} matches in {len(files)} {noun} omitted: {named}"
+        else:  # lines around the results (a command's banner, a summary): no file to name
+            summary = f"{group[-1][1] - group[0][0]} lines omitted"
+        note = mentions.note(*((start, end) for start, end, _ in group))
+        summary = f"{summary} — {note}" if note else summary
         out.append(format_marker(ref, summary, lines=(group[0][0] + 1, group[-1][1])))
     return out

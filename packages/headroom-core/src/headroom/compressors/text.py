@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from headroom.compressors._base import STOPWORDS, Detection, TaskContext
+from headroom.compressors._terms import Mentions
 from headroom.compressors._text_score import BM25Scorer, SentenceScorer, describe
 from headroom.compressors._text_split import Lines, Unit, prose_share, split_units
 from headroom.markers import format_marker
@@ -175,12 +176,16 @@ class TextCompressor:
         if note:
             criterion += f" (ML pruner not used: {note})"
         out, pos = [], 0
+        # One unit a line, so a term on most units is common (and not named) like a term on most lines.
+        mentions = Mentions("\n".join(text[u.start : u.end].replace("\n", " ") for u in units), task.query)
         for first, last, kept in _runs(keep):
             out.append(text[pos : units[first].start])
             if kept:
                 out.append(text[units[first].start : units[last].end])
             else:
-                out.append(self._marker(text, units[first : last + 1], lines, ref, criterion))
+                run = units[first : last + 1]
+                note = mentions.note((first, last + 1))
+                out.append(self._marker(text, run, lines, ref, criterion, note))
                 criterion = ""
             pos = units[last].end
         out.append(text[pos:])
@@ -256,7 +261,7 @@ class TextCompressor:
                 keep[first : last + 1] = [True] * (last - first + 1)
         return keep
 
-    def _marker(self, text: str, run: Sequence[Unit], lines: Lines, ref: str, criterion: str) -> str:
+    def _marker(self, text: str, run: Sequence[Unit], lines: Lines, ref: str, criterion: str, note: str) -> str:
         counts = Counter(u.kind for u in run)
         what = ", ".join(
             f"{n} {_NOUNS[k]}{'s' * (n != 1)}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -267,6 +272,8 @@ class TextCompressor:
         )
         where = f"line {a}" if a == b else f"lines {a}-{b}"
         summary = f"{what} omitted" if whole else f"{what} omitted (part of {where})"  # whole: lines= says where
+        if note:
+            summary += f", {note}"
         if criterion:
             summary += f" — {criterion}"
         return format_marker(ref, summary, lines=(a, b) if whole else None)
