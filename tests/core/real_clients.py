@@ -78,7 +78,7 @@ def make_project(root: Path) -> str:
 
 def first_turn(client: str, command: str) -> Reply:
     """The model's first answer: run ``command`` with the client's own shell tool."""
-    if client == "claude":
+    if client.startswith("claude"):
         return Reply.call("Bash", {"command": command, "description": "Run the test suite"})
     if client == "codex":  # the default model's freeform `exec` tool runs JavaScript that calls the shell
         args = f"{{cmd: {json.dumps(command)}, max_output_tokens: 20000, yield_time_ms: 30000}}"
@@ -196,29 +196,30 @@ def client_env(home: Path) -> dict[str, str]:
 
 def client_args(client: str) -> list[str]:
     """The client's own arguments for one non-interactive question."""
-    if client == "claude":  # as root Claude Code refuses --dangerously-skip-permissions
-        return ["-p", QUESTION, "--allowedTools", "Bash"]
+    if client.startswith("claude"):  # as root Claude Code refuses --dangerously-skip-permissions
+        only_bash = ["--tools", "Bash"] if client == "claude-bash" else []
+        return ["-p", QUESTION, "--allowedTools", "Bash", *only_bash]
     model = ["-m", "gpt-5.1-codex"] if client == "codex-5.1" else []
     return ["exec", "--skip-git-repo-check", "-s", "danger-full-access", *model, QUESTION]
 
 
 def run_client(client: str, tmp: Path, *, wrap: bool) -> Run:
-    """Run ``client`` (``claude``, ``codex`` or ``codex-5.1``) through ``headroom proxy`` or ``headroom wrap``."""
+    """Run ``client`` (``claude``, ``claude-bash``, ``codex`` or ``codex-5.1``) through ``headroom proxy`` or ``headroom wrap``."""
     home = tmp / "home"
     headroom_home = home / "headroom"
     headroom_home.mkdir(parents=True, exist_ok=True)
     command = make_project(tmp / "shop")
-    exe = executable("claude" if client == "claude" else "codex")
+    tool = "claude" if client.startswith("claude") else "codex"
+    exe = executable(tool)
     env = client_env(home)
     with FakeUpstream() as up:
         up.script(first_turn(client, command), Reply.say(ANSWER))
         if wrap:
-            tool = "claude" if client == "claude" else "codex"
             cmd = [sys.executable, "-m", "headroom", "wrap", "--command", exe, "--upstream-url", up.base_url, tool]
             p = _run([*cmd, *client_args(client)], env, tmp / "shop")
         else:
             with proxy_process(up.base_url, headroom_home) as url:
-                if client == "claude":
+                if tool == "claude":
                     p = _run([exe, *client_args(client)], {**env, "ANTHROPIC_BASE_URL": url}, tmp / "shop")
                 else:
                     url_arg = ["-c", f'openai_base_url="{url}/v1"']

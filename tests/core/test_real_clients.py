@@ -43,6 +43,13 @@ def test_claude_code_with_its_default_tools(tmp_path: Path, wrap: bool) -> None:
     assert not [r for r in run.requests if r.method == "HEAD"]  # its reachability check is answered locally
 
 
+def test_claude_code_with_only_bash_gets_its_pytest_log_compressed_as_a_log(tmp_path: Path) -> None:
+    run = run_client("claude-bash", tmp_path, wrap=False)
+    check_compressed_loop(run)
+    assert [t["name"] for t in run.model_requests[0].json["tools"]] == ["Bash", "headroom_retrieve"]
+    assert all(set(line["compressors"]) <= {"logs"} for line in run.log)
+
+
 @pytest.mark.parametrize("wrap", [False, True], ids=["proxy", "wrap"])
 def test_codex_with_its_default_transport_and_model(tmp_path: Path, wrap: bool) -> None:
     run = run_client("codex", tmp_path, wrap=wrap)
