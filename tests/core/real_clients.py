@@ -204,7 +204,7 @@ def client_args(client: str) -> list[str]:
 
 
 def run_client(client: str, tmp: Path, *, wrap: bool) -> Run:
-    """Run ``client`` (``claude``, ``claude-bash``, ``codex`` or ``codex-5.1``) through ``headroom proxy`` or ``headroom wrap``."""
+    """Run ``client`` (``claude``, ``claude-bash``, ``codex``, ``codex-5.1``) through the proxy or ``wrap``."""
     home = tmp / "home"
     headroom_home = home / "headroom"
     headroom_home.mkdir(parents=True, exist_ok=True)
