@@ -68,7 +68,14 @@ def _gaps(stretch: list[Run]) -> int:
 
 
 def render(
-    lines: list[str], keep: set[int], templates: Templates, ref: str, *, big_gap: int, mentions: Mentions
+    lines: list[str],
+    keep: set[int],
+    templates: Templates,
+    ref: str,
+    *,
+    big_gap: int,
+    mentions: Mentions,
+    note: str = "",
 ) -> str:
     """The kept lines with markers (see the module docstring)."""
     out: list[str] = []
@@ -96,7 +103,7 @@ def render(
             else:
                 out.append(format_marker(ref, _with(f"{b - a} lines omitted", mentions.note((a, b))), lines=(a + 1, b)))
     gaps = [(a, b) for kept, a, b in runs if not kept]
-    head = f"log: {sum(b - a for a, b in gaps)} of {len(lines)} lines omitted"
+    head = f"log: {sum(b - a for a, b in gaps)} of {len(lines)} lines omitted" + (f" ({note})" if note else "")
     return "\n".join([_summary(_with(head, mentions.note(*gaps)), omitted, templates, ref, len(lines)), *out])
 
 

@@ -121,9 +121,9 @@ def found_terms(pattern: TermPattern | None, text: str) -> set[str]:
 
 
 # Words a question is phrased with rather than about: never named in a marker's note.
-_PHRASING = frozenset(
-    "about after all also any before each every explain find give know like look many more most much need "  # noqa: SIM905 (a word list reads best as words)
-    "other same see show some tell than them they those use used uses using want were while".split()
+PHRASING = frozenset(
+    "about after all also any before each every explain find give got identify know like look many more most "  # noqa: SIM905 (a word list reads best as words)
+    "much need other our same see show some tell than them they those use used uses using want were while".split()
 )
 
 
@@ -143,7 +143,7 @@ class Mentions:
         self._common: frozenset[str] = frozenset()
         low = text.lower()
         # Only terms the text holds make the pattern (a substring test each, at C speed).
-        self._pattern = term_pattern(t for t in terms_of(query) - _PHRASING if t in low)
+        self._pattern = term_pattern(t for t in terms_of(query) - PHRASING if t in low)
         if self._pattern is None:
             return
         hits: dict[int, set[str]] = {}

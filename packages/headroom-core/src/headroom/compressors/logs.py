@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._enumeration import SetQuestion
 from headroom.compressors._log_blocks import continuations, failure_lines
 from headroom.compressors._log_levels import severities
 from headroom.compressors._log_render import fill_small_gaps, render
@@ -50,6 +51,9 @@ class LogCompressor:
             budget's sake (the fourth instance of a routine line, say).
         big_gap: omitted runs of at least this many lines get a marker of their own; shorter ones
             between kept lines share one marker per stretch.
+        set_max_chars: a question asking for a set ("which packages were installed", "list each
+            warning") keeps every line of the templates it points at, up to this many characters...
+        set_share: ...and this share of the log's, beyond the budget.
     """
 
     name: str = "logs"
@@ -63,6 +67,8 @@ class LogCompressor:
     alert_share: float = 0.85
     big_gap: int = 24
     min_value: float = 0.5
+    set_max_chars: int = 24_000
+    set_share: float = 0.2
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """Compressed log with line-range markers, or None when the log is short."""
@@ -70,12 +76,18 @@ class LogCompressor:
         if sum(1 for line in lines if line.strip()) < self.min_lines:
             return None
         templates = Templates.mine(lines)
-        keep = fill_small_gaps(lines, self._select(text, lines, templates, task.terms), self.gap_chars)
+        asked = SetQuestion.of(task.query)
+        keep, shown = self._select(text, lines, templates, task.terms, asked)
+        keep = fill_small_gaps(lines, keep, self.gap_chars)
         if len(keep) >= len(lines):
             return None
-        return render(lines, keep, templates, ref, big_gap=self.big_gap, mentions=Mentions(text, task.query))
+        mentions = Mentions(text, task.query)
+        return render(lines, keep, templates, ref, big_gap=self.big_gap, mentions=mentions, note=shown)
 
-    def _select(self, text: str, lines: list[str], templates: Templates, terms: frozenset[str]) -> set[int]:
+    def _select(
+        self, text: str, lines: list[str], templates: Templates, terms: frozenset[str], asked: SetQuestion | None
+    ) -> tuple[set[int], str]:
+        """The lines to keep, and what the marker must say about a set question's lines."""
         n = len(lines)
         keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
         keep |= self._failures(lines, templates)
@@ -91,9 +103,39 @@ class LogCompressor:
         budget = min(self.keep_ratio * len(text), self.max_chars)
         # Alerts first, within most of the budget: where they are few, every one of them fits.
         _fill(keep, [i for i in ranked if sev[i] >= 2], lines, self.alert_share * budget)
+        if asked is not None:  # the set the question asks for, rather than other lines worth one
+            rel = relevance(text, asked.terms)
+            return keep, self._set_lines(keep, lines, templates, by_template, rel, asked, budget)
         # Then anything worth a line; routine repeats below `min_value` never are.
         _fill(keep, [i for i in ranked if sev[i] >= 2 or values[i] >= self.min_value], lines, budget)
-        return keep
+        return keep, ""
+
+    def _set_lines(
+        self,
+        keep: set[int],
+        lines: list[str],
+        templates: Templates,
+        by_template: list[float],
+        rel: list[float],
+        asked: SetQuestion,
+        budget: float,
+    ) -> str:
+        """Keep every line of the templates a set question points at, up to ``budget`` and the set's
+        own room (past it, an even spread); returns the marker's note when some had to be left out."""
+        wanted = {templates.of_line[i] for i, r in enumerate(rel) if r > 0 and templates.of_line[i] >= 0}
+        if asked.min_severity is not None:
+            wanted |= {t for t, sev in enumerate(by_template) if sev >= asked.min_severity}
+        members = sorted(i for t in wanted for i in templates.members[t])
+        if not members:
+            return ""
+        order = [members[k] for k in spread_order(len(members))]  # past the room: evenly over the log
+        before = len(keep)
+        room = min(self.set_max_chars, self.set_share * sum(len(x) + 1 for x in lines))
+        _fill(keep, order, lines, budget + room)
+        shown = sum(1 for i in members if i in keep)
+        if shown == len(members) or (len(keep) == before and shown == 0):
+            return ""
+        return f"the question asks for a set: {shown} of its {len(members)} lines kept"
 
     def _failures(self, lines: list[str], templates: Templates) -> set[int]:
         found = failure_lines(lines)
