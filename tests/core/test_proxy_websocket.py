@@ -112,6 +112,17 @@ def test_previous_response_id_chains_across_turns_on_one_connection(env: Rig) ->
     assert second[-1]["response"]["output"][0]["content"][0]["text"] == "Second."
 
 
+def test_a_continuation_is_compressed_for_the_question_asked_earlier_on_the_connection(env: Rig) -> None:
+    rows = [{"order": 10_000 + i, "status": "paid", "amount": round(10 + i * 1.37, 2)} for i in range(400)]
+    output = {"type": "function_call_output", "call_id": "call_orders", "output": json.dumps(rows)}
+    env.up.script(Reply.call("list_orders", {}, id="call_orders"), Reply.say("It was never charged."))
+    with open_socket(env.url) as ws:
+        first = create(ws, input="Why did the payment for order 10250 fail?", tools=CLIENT_TOOLS_RESPONSES)
+        create(ws, input=[output], previous_response_id=first[-1]["response"]["id"], tools=CLIENT_TOOLS_RESPONSES)
+    sent = env.up.model_requests[-1].json["input"][0]["output"]
+    assert len(sent) < len(output["output"]) / 10 and "10250," in sent  # the asked-about row, inline
+
+
 def test_retrieve_is_answered_inside_the_session(env: Rig) -> None:
     env.up.script(fetch("Let me look."), Reply.say("The gateway timed out."), Reply.say("You're welcome."))
     with open_socket(env.url) as ws:

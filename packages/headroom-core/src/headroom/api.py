@@ -80,7 +80,7 @@ def compress(
 
 
 def compress_request(
-    body: Mapping[str, Any], *, api: Api, store: Store | None = None, **options: Any
+    body: Mapping[str, Any], *, api: Api, store: Store | None = None, query: str | None = None, **options: Any
 ) -> tuple[dict[str, Any], CompressResult]:
     """Compress a whole provider request body.
 
@@ -89,6 +89,8 @@ def compress_request(
             ``/v1/responses`` request.
         api: ``"anthropic-messages"``, ``"openai-chat"`` or ``"openai-responses"``.
         store: as for `compress`.
+        query: as for `compress`: the task for every block (the proxy passes the conversation's
+            user text when a stateful request, one naming ``previous_response_id``, carries none).
         **options: fields of `headroom.config.CompressOptions`.
 
     Returns:
@@ -121,6 +123,7 @@ def compress_request(
         system=body.get(system_key),
         tools=body.get("tools"),
         store=store,
+        query=query,
         **options,
     )
     new_body = dict(body)

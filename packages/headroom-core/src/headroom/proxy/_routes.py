@@ -161,9 +161,10 @@ def _account(rec: RequestRecord, result: CompressResult) -> None:
 
 
 async def _compress(
-    ctx: ProxyContext, api: str, payload: dict[str, Any], size: int, rec: RequestRecord
+    ctx: ProxyContext, api: str, payload: dict[str, Any], size: int, rec: RequestRecord, query: str | None
 ) -> tuple[dict[str, Any], CompressResult | None]:
-    run = functools.partial(compress_request, payload, api=_COMPRESS_API[api], store=ctx.store, **ctx.options)
+    api_name = _COMPRESS_API[api]
+    run = functools.partial(compress_request, payload, api=api_name, store=ctx.store, query=query, **ctx.options)
     try:
         new, result = await anyio.to_thread.run_sync(run) if size > OFFLOAD_BYTES else run()
     except ValueError as e:  # the upstream judges bodies the pipeline cannot read; it goes as sent
@@ -179,11 +180,19 @@ async def _compress(
 
 
 async def prepare(
-    ctx: ProxyContext, api: str, payload: dict[str, Any], body: bytes, rec: RequestRecord, *, client: str = ""
+    ctx: ProxyContext,
+    api: str,
+    payload: dict[str, Any],
+    body: bytes,
+    rec: RequestRecord,
+    *,
+    client: str = "",
+    query: str | None = None,
 ) -> Prepared:
     """Compress the request and put back hidden retrievals; the original bytes go when nothing changed.
 
     ``client`` is the `client_identity` of the caller: what the proxy holds for it reaches no one else.
+    ``query`` is the task for every block when the request itself cannot say it (see `compress`).
     """
     new = payload
     conversation = Conversation(client, api, payload)
@@ -196,7 +205,7 @@ async def prepare(
     # A block needs options.min_tokens tokens to be compressed, and a token is at least one byte of
     # the body: a smaller body has nothing to compress, so it skips the pipeline altogether.
     if may_compress and len(body) >= ctx.settings.options.min_tokens:
-        new, result = await _compress(ctx, api, new, len(body), rec)
+        new, result = await _compress(ctx, api, new, len(body), rec, query)
     offered = bool(result and result.refs) or uses_tools(payload)
     is_managed = may_compress and offered and ctx.settings.options.retrieve_tool and not defines_retrieve(payload)
     if is_managed and api in DIALECTS:

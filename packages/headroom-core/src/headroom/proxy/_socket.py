@@ -9,6 +9,11 @@ answered inside the session: their events are held back (`ResponsesRelay`), a fo
 ``response.create`` carries our tool output with ``previous_response_id``, and the client sees one
 response under the first round's id (the id is mapped for its next ``previous_response_id``).
 Every other message goes through untouched, both ways.
+
+A ``response.create`` that continues an earlier response carries only the new items, usually tool
+outputs without the question they answer; the session remembers each response's task (the user
+text of its conversation) and compresses such a request for that task, as it would the whole
+conversation.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from headroom.api import retrieve_tool_result
+from headroom.formats import get_format
+from headroom.pipeline.context import QUERY_SOURCE_MAX_CHARS
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._errors import error_dict
 from headroom.proxy._pending import Conversation, client_identity
@@ -77,6 +84,19 @@ def error_message(status: int, message: str) -> str:
     return dumps({"type": "error", "status": status, "error": error_dict(API, status, message)["error"]})
 
 
+def last_user_text(items: Any) -> str | None:
+    """The last user text among Responses input items that reads as a task (not pasted content)."""
+    if isinstance(items, str):
+        items = [{"role": "user", "content": items}]
+    adapter = get_format("responses")
+    found = None
+    for item in items if isinstance(items, list) else []:
+        text = adapter.user_text(item) if isinstance(item, dict) else None
+        if text is not None and len(text) <= QUERY_SOURCE_MAX_CHARS:
+            found = text
+    return found
+
+
 @dataclass
 class _Turn:
     """One ``response.create`` the upstream is answering (over one or more retrieval rounds)."""
@@ -85,6 +105,7 @@ class _Turn:
     body: Obj
     conversation: Conversation
     intercept: bool
+    task: str | None = None
     relay: ResponsesRelay = field(default_factory=lambda: ResponsesRelay(_ws_frame))
     hid: bool = False
 
@@ -167,6 +188,7 @@ class _Session:
         self.upstream = upstream
         self.turns: deque[_Turn] = deque()
         self.identity = client_identity(websocket.scope["headers"])
+        self.tasks: dict[str, str] = {}  # response id the client knows -> its conversation's task
         self.client_gone = False
 
     async def run(self) -> None:
@@ -230,9 +252,13 @@ class _Session:
             self.ctx.stats.record(rec)
             await self.client.send_text(error_message(429, refusal))
             return
-        prepared = await prepare(self.ctx, API, payload, text.encode(), rec, client=self.identity)
+        own = last_user_text(payload.get("input"))
+        previous = payload.get("previous_response_id")
+        earlier = self.tasks.get(previous) if own is None and isinstance(previous, str) else None
+        prepared = await prepare(self.ctx, API, payload, text.encode(), rec, client=self.identity, query=earlier)
         rec.proxy_seconds = time.perf_counter() - rec.started
-        turn = _Turn(rec, prepared.payload, prepared.conversation, intercept=not defines_retrieve(payload))
+        intercept = not defines_retrieve(payload)
+        turn = _Turn(rec, prepared.payload, prepared.conversation, intercept, task=own or earlier)
         self.turns.append(turn)
         await self.upstream.send(text if prepared.payload is payload else _create(prepared.payload))
 
@@ -308,6 +334,10 @@ class _Session:
 
     def _done(self, turn: _Turn, end: Any) -> None:
         self.turns.remove(turn)
+        response = end.get("response") if isinstance(end, dict) else None
+        shown = turn.relay.response_id or (response.get("id") if isinstance(response, dict) else None)
+        if turn.task and isinstance(shown, str):
+            self.tasks[shown] = turn.task
         rec = turn.rec
         rec.status = rec.upstream_status = 200
         kind = end.get("type") if isinstance(end, dict) else None
