@@ -261,3 +261,19 @@ def test_a_spent_budget_answers_with_an_error_event_and_sends_nothing_upstream()
         assert "budget" in refused["error"]["message"]
         assert len(up.model_requests) == 1
         assert create(ws, model="gpt-4o", input="still there?")[0]["status"] == 429  # the socket stays open
+
+
+def test_events_without_a_sequence_number_pass_without_taking_one() -> None:
+    from headroom.proxy._relay_responses import ResponsesRelay
+    from headroom.proxy._sse import SSEEvent
+
+    relay = ResponsesRelay(lambda data: json.dumps(data).encode())
+    relay.start_round()
+    sent = [
+        {"type": "response.created", "sequence_number": 0, "response": {"id": "resp_1"}},
+        {"type": "codex.rate_limits", "primary": {"used_percent": 3}},  # Codex's own, unnumbered
+        {"type": "response.in_progress", "sequence_number": 1, "response": {"id": "resp_1"}},
+    ]
+    texts = [json.dumps(e) for e in sent]
+    out = [relay.on_event(SSEEvent(raw=t.encode(), name=None, data=t)) for t in texts]
+    assert out == [t.encode() for t in texts]  # relayed untouched

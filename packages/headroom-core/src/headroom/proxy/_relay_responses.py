@@ -96,17 +96,18 @@ class ResponsesRelay:
         return self._emit(ev, data, client)
 
     def _emit(self, ev: SSEEvent, data: Obj, output_index: int | None = None) -> bytes:
-        if self.seq is None:
-            first = data.get("sequence_number")
-            self.seq = first if isinstance(first, int) else 0
         changes: Obj = {}
-        if "sequence_number" in data and data["sequence_number"] != self.seq:
-            changes["sequence_number"] = self.seq
+        numbered = isinstance(data.get("sequence_number"), int)
+        if numbered:  # events without a number (Codex's codex.rate_limits) take none
+            if self.seq is None:
+                self.seq = data["sequence_number"]
+            if data["sequence_number"] != self.seq:
+                changes["sequence_number"] = self.seq
+            self.seq += 1
         if output_index is not None and output_index != data.get("output_index"):
             changes["output_index"] = output_index
         if self.round > 0 and isinstance(data.get("response"), dict):
             changes["response"] = {**data["response"], "id": self.response_id}
-        self.seq += 1
         return self._frame({**data, **changes}) if changes else ev.raw
 
     def _visible_items(self) -> list[Obj]:
