@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+Level = Literal["safe", "balanced", "max"]
+LEVEL_SCALE: dict[str, float] = {"safe": 1.6, "balanced": 1.0, "max": 0.6}
+"""How much each level multiplies every compressor's budgets by."""
+
 
 @dataclass(frozen=True)
 class CompressOptions:
@@ -38,6 +42,9 @@ class CompressOptions:
             ``HEADROOM_TEXT_MODEL``, and without either the default extractive path runs. The model
             loads in the background; until it is ready, text uses the default path and says so.
         text_model_budget_ms: per-block time budget for the model; over it, the default path runs.
+        level: how much every compressor keeps, all budgets moved together: ``"safe"`` keeps more
+            (about 1.6x the default budgets), ``"max"`` saves more (0.6x); ``"balanced"`` (the
+            default) is the setting the benchmark targets are held at.
     """
 
     min_tokens: int = 250
@@ -53,6 +60,11 @@ class CompressOptions:
     dedupe: bool = True
     text_model: str | None = None
     text_model_budget_ms: float = 300.0
+    level: Level = "balanced"
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVEL_SCALE:
+            raise ValueError(f"level must be one of {sorted(LEVEL_SCALE)}, not {self.level!r}")
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> CompressOptions:

@@ -17,6 +17,7 @@ would not parse falls back to the generic `LineCompressor`, never to an error.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,15 @@ class CodeCompressor:
     relevance_floor: int = 80
     limits: Thresholds = field(default_factory=Thresholds)
     fallback: LineCompressor = field(default_factory=LineCompressor)
+
+    def scaled(self, factor: float) -> CodeCompressor:
+        """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
+        return dataclasses.replace(
+            self,
+            relevance_budget=min(self.relevance_budget * factor, 0.9),
+            relevance_floor=round(self.relevance_floor * factor),
+            fallback=self.fallback.scaled(factor),
+        )
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The outline of ``text`` with markers naming ``ref``, or None when nothing is worth leaving out."""

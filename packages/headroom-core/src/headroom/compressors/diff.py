@@ -20,6 +20,7 @@ Lines are never rewritten, so every kept ``@@`` header still reads as it did in 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -73,6 +74,16 @@ class DiffCompressor:
     minified_width: int = 300
     min_saving: float = 0.05
     budget: int = 2000
+
+    def scaled(self, factor: float) -> DiffCompressor:
+        """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
+        return dataclasses.replace(
+            self,
+            context=max(self.context + (factor > 1) - (factor < 1), 0),  # one line more or less
+            large_diff=round(self.large_diff * factor),
+            small_file=round(self.small_file * factor),
+            budget=round(self.budget * factor),
+        )
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The trimmed diff with markers, or None when there is no diff structure or nothing to leave out."""

@@ -12,6 +12,7 @@ Two forms, the smaller that is good enough wins:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +137,16 @@ class SmartCrusher:
     lossless_ratio: float = 0.5
     lossless_max: int = 8000
     limits: PruneLimits = field(default_factory=PruneLimits)
+
+    def scaled(self, factor: float) -> SmartCrusher:
+        """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
+        return dataclasses.replace(
+            self,
+            budget_ratio=min(self.budget_ratio * factor, 0.9),
+            min_budget=round(self.min_budget * factor),
+            max_budget=round(self.max_budget * factor),
+            lossless_max=round(self.lossless_max * factor),
+        )
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The JSON, smaller and still valid, or None when it is not JSON or cannot shrink."""

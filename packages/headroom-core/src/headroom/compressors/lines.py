@@ -7,6 +7,7 @@ marker that names the run's line range, so ``headroom_retrieve(ref, lines="a-b")
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,10 @@ class LineCompressor:
     keep_ratio: float = 0.25
     min_lines: int = 40
     context: int = 1
+
+    def scaled(self, factor: float) -> LineCompressor:
+        """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
+        return dataclasses.replace(self, keep_ratio=min(self.keep_ratio * factor, 0.9))
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """Compressed text with line-range markers, or None for short texts."""

@@ -19,6 +19,7 @@ them back); a summary marker at the top says how much was left out and which tem
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
@@ -69,6 +70,16 @@ class LogCompressor:
     min_value: float = 0.5
     set_max_chars: int = 24_000
     set_share: float = 0.2
+
+    def scaled(self, factor: float) -> LogCompressor:
+        """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
+        return dataclasses.replace(
+            self,
+            keep_ratio=min(self.keep_ratio * factor, 0.9),
+            max_chars=round(self.max_chars * factor),
+            set_share=min(self.set_share * factor, 0.9),
+            set_max_chars=round(self.set_max_chars * factor),
+        )
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """Compressed log with line-range markers, or None when the log is short."""

@@ -18,6 +18,7 @@ Every marker carries the line range it stands for.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -103,6 +104,14 @@ class SearchCompressor:
     list_files: int = 16
     gap_chars: int = 100
     context_lines: int = 10
+
+    def scaled(self, factor: float) -> SearchCompressor:
+        """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
+        return dataclasses.replace(
+            self,
+            keep_ratio=min(self.keep_ratio * factor, 0.9),
+            definition_ratio=min(self.definition_ratio * factor, 0.9),
+        )
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """Compressed search output with per-file markers, or None when it is short."""

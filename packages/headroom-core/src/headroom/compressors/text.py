@@ -11,6 +11,7 @@ the run covers whole lines, so ``headroom_retrieve`` brings back exactly that pa
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -153,6 +154,15 @@ class TextCompressor:
     marker_chars: int = 110
     pruner: UnitPruner | None = None
     ml_weight: float = 0.5
+
+    def scaled(self, factor: float) -> TextCompressor:
+        """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
+        return dataclasses.replace(
+            self,
+            keep_ratio=min(self.keep_ratio * factor, 0.9),
+            line_keep_ratio=min(self.line_keep_ratio * factor, 0.9),
+            min_keep_chars=round(self.min_keep_chars * factor),
+        )
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The text with its least relevant units replaced by markers, or None when too short."""

@@ -15,21 +15,21 @@ from headroom.compressors.json_crusher import SmartCrusher
 from headroom.compressors.logs import LogCompressor
 from headroom.compressors.search import SearchCompressor
 from headroom.compressors.text import TextCompressor
-from headroom.config import CompressOptions
+from headroom.config import LEVEL_SCALE, CompressOptions
 from headroom.pipeline._embedded import EmbeddedCompressor, embedded_strings
 from headroom.pipeline._sectioned import SectionedCompressor
 from headroom.pipeline.detect import Section, split_sections
 
 
-def _default_compressors() -> dict[ContentType, Compressor]:
+def _default_compressors(scale: float = 1.0) -> dict[ContentType, Compressor]:
     return {
-        ContentType.JSON: SmartCrusher(),
-        ContentType.LOG: LogCompressor(),
-        ContentType.SEARCH: SearchCompressor(),
-        ContentType.DIFF: DiffCompressor(),
-        ContentType.CODE: CodeCompressor(),
-        ContentType.HTML: HTMLExtractor(),
-        ContentType.TEXT: TextCompressor(),
+        ContentType.JSON: SmartCrusher().scaled(scale),
+        ContentType.LOG: LogCompressor().scaled(scale),
+        ContentType.SEARCH: SearchCompressor().scaled(scale),
+        ContentType.DIFF: DiffCompressor().scaled(scale),
+        ContentType.CODE: CodeCompressor().scaled(scale),
+        ContentType.HTML: HTMLExtractor(),  # the page's main content: nothing to budget
+        ContentType.TEXT: TextCompressor().scaled(scale),
     }
 
 
@@ -61,21 +61,28 @@ class ContentRouter:
 
 
 def router_for(options: CompressOptions) -> ContentRouter:
-    """The router for a set of options: the default one, or one whose text compressor is the ML backend.
+    """The router for a set of options: the default compressors at the options' level, or with the
+    ML backend as the text compressor.
 
     The ML text compressor is built once per model (its loader runs in the background and is shared),
     so the memo of compressed blocks keeps working across calls.
     """
+    scale = LEVEL_SCALE[options.level]
     model = options.text_model or os.environ.get("HEADROOM_TEXT_MODEL") or None
     if model is None:
-        return ContentRouter()
-    return _ml_router(model, options.text_model_budget_ms)
+        return _router(scale)
+    return _ml_router(model, options.text_model_budget_ms, scale)
+
+
+@functools.lru_cache(maxsize=4)
+def _router(scale: float) -> ContentRouter:
+    return ContentRouter(_default_compressors(scale))
 
 
 @functools.lru_cache(maxsize=8)
-def _ml_router(model: str, budget_ms: float) -> ContentRouter:
+def _ml_router(model: str, budget_ms: float, scale: float) -> ContentRouter:
     from headroom.ml import ml_text_compressor  # needs headroom-core[ml]; imported only when configured
 
-    compressors = dict(_default_compressors())
-    compressors[ContentType.TEXT] = ml_text_compressor(model, budget_ms=budget_ms)
+    compressors = dict(_default_compressors(scale))
+    compressors[ContentType.TEXT] = ml_text_compressor(model, budget_ms=budget_ms).scaled(scale)
     return ContentRouter(compressors)
