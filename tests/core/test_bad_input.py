@@ -70,7 +70,7 @@ def test_json_that_is_not_a_request_body() -> None:
         compress_request(["not", "a", "body"], api="openai-chat")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"messages\[1\]"):
         compress_request(
-            {"model": "claude-sonnet-4-5", "messages": [*anthropic_conversation("x")[:1], {"role": "system"}]},
+            {"model": "claude-sonnet-4-5", "messages": [*anthropic_conversation("x")[:1], {"role": ["user"]}]},
             api="anthropic-messages",
         )
 

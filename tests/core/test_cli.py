@@ -59,7 +59,7 @@ def test_clear_errors(tmp_path: Path, headroom_home: Path) -> None:
     nofile = headroom("compress", str(tmp_path / "nope.log"), home=headroom_home)
     assert nofile.returncode != 0 and b"cannot read" in nofile.stderr
     notjson = tmp_path / "x.json"
-    notjson.write_text('[{"role": "wizard"}]')
+    notjson.write_text('[{"role": {"name": "wizard"}}]')
     invalid = headroom("compress", "--messages", str(notjson), home=headroom_home)
     assert invalid.returncode != 0 and b"messages[0]" in invalid.stderr
     assert b"Traceback" not in invalid.stderr + nofile.stderr + missing.stderr + out.stderr
