@@ -139,8 +139,9 @@ def compress_request(
 def with_retrieve_tool(body: Mapping[str, Any], *, api: Api) -> dict[str, Any]:
     """``body`` with ``headroom_retrieve`` appended to its tools (a copy; as it is when already there).
 
-    The proxy offers the tool in every request it may compress, so that a conversation's tool list
-    is byte-identical from its first request on and the provider's prompt cache keeps hitting.
+    The proxy offers the tool in every agent request (one that declares tools) from the first on, so
+    that a conversation's tool list is byte-identical across turns and the provider's prompt cache
+    keeps hitting.
     """
     if api not in _API_FORMATS:
         raise ValueError(f"unknown api {api!r}; expected one of {sorted(_API_FORMATS)}")
