@@ -113,3 +113,17 @@ def test_responses_items_keep_call_and_output_together(store: MemoryStore) -> No
     assert result.fit is not None and result.fit.fits
     assert pairs_intact("responses", result.messages)
     get_format("responses").validate(result.messages)
+
+
+def test_an_item_of_a_role_the_adapter_does_not_know_survives_fitting_as_it_is(store: MemoryStore) -> None:
+    messages = openai_agent(20)
+    unknown = {"role": "critic", "content": "Score the plan before each step: " + "be brief. " * 300}
+    messages.insert(9, unknown)
+    result = compress(
+        messages, model="gpt-4o", store=store, context_limit=int(size_of(messages) * 0.2), output_reserve=0
+    )
+    assert result.fit is not None and result.fit.collapsed_units + result.fit.removed_units > 0
+    assert unknown in result.messages or unknown["content"] in "\n".join(
+        retrieve(ref, store=store) for ref in find_refs(json.dumps(result.messages))
+    )
+    assert all(m == unknown for m in result.messages if m.get("role") == "critic")

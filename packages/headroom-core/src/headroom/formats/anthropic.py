@@ -139,7 +139,12 @@ class AnthropicFormat:
         return message.get("role") == "system"
 
     def collapse(self, message: Message, marker: str) -> Message:
-        """Text and media blocks go; tool_result contents become the marker; tool_use and thinking stay."""
+        """Text and media blocks go; tool_result contents become the marker; tool_use and thinking stay.
+
+        A message with a role this adapter does not know (a ``system`` item) stays as it is.
+        """
+        if message.get("role") not in ROLES:
+            return message
         content = message.get("content")
         if not isinstance(content, list):
             return {**message, "content": marker}

@@ -109,8 +109,8 @@ class OpenAIChatFormat:
         return message.get("role") in ("system", "developer")
 
     def collapse(self, message: Message, marker: str) -> Message:
-        """Content becomes the marker; ``tool_calls`` and ``tool_call_id`` stay."""
-        return {**message, "content": marker}
+        """Content becomes the marker; ``tool_calls`` and ``tool_call_id`` stay (a role it does not know: as it is)."""
+        return {**message, "content": marker} if message.get("role") in ROLES else message
 
     def note(self, marker: str) -> Message:
         """``{"role": "user", "content": marker}``."""

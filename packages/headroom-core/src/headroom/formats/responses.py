@@ -114,7 +114,7 @@ class ResponsesFormat:
         kind = message.get("type", "message")
         if kind in OUTPUT_TYPES:
             return {**message, "output": marker}
-        if kind != "message":
+        if kind != "message" or message.get("role") not in ROLES:
             return message
         part = "output_text" if message.get("role") == "assistant" else "input_text"
         content = message.get("content")
