@@ -3,8 +3,8 @@
 Logs (CRLF, lone CR, trailing blanks, stack traces; form feeds and Unicode line separators inside
 lines), grep output with context lines, unified diffs, Python code, prose, markdown, JSON documents
 and JSON Lines with numbers in unusual notation, and near repeats of an earlier output (shown as a
-delta): whatever the pipeline makes of them, every line it keeps is the tool's own line, in the
-tool's order (`tests.core.fidelity`).
+delta): whatever the pipeline makes of them, at any level, every line it keeps is the tool's own
+line, in the tool's order (`tests.core.fidelity`).
 """
 
 from __future__ import annotations
@@ -106,23 +106,27 @@ def json_text(draw: st.DrawFn) -> str:
 OUTPUTS = st.one_of(log(), grep(), diff(), code(), prose(), json_text())
 
 
-def _check(messages: list[dict[str, Any]], fmt: Literal["openai", "anthropic"]) -> None:
-    result = compress(messages, "gpt-4o" if fmt == "openai" else "claude-sonnet-4-5", format=fmt, store=MemoryStore())
+LEVELS = st.sampled_from(["safe", "balanced", "max"])
+
+
+def _check(messages: list[dict[str, Any]], fmt: Literal["openai", "anthropic"], level: str) -> None:
+    model = "gpt-4o" if fmt == "openai" else "claude-sonnet-4-5"
+    result = compress(messages, model, format=fmt, store=MemoryStore(), level=level)
     before, after = tool_results(messages), tool_results(result.messages)
     problems = {ref: p for ref in before if (p := fidelity_problems(before[ref], after[ref]))}
     assert not problems, {ref: p[:3] for ref, p in problems.items()}
 
 
 @SETTINGS
-@given(text=OUTPUTS, term=WORDS)
-def test_any_tool_output_keeps_its_lines_verbatim_and_in_order(text: str, term: str) -> None:
+@given(text=OUTPUTS, term=WORDS, level=LEVELS)
+def test_any_tool_output_keeps_its_lines_verbatim_and_in_order(text: str, term: str, level: str) -> None:
     call = {"id": "call_1", "type": "function", "function": {"name": "bash", "arguments": "{}"}}
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": f"what happened with {term}?"},
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": text},
     ]
-    _check(messages, "openai")
+    _check(messages, "openai", level)
 
 
 @st.composite
@@ -142,11 +146,11 @@ def near_repeat(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @SETTINGS
-@given(pair=near_repeat(), term=WORDS)
-def test_a_near_repeat_keeps_its_lines_verbatim(pair: tuple[str, str], term: str) -> None:
+@given(pair=near_repeat(), term=WORDS, level=LEVELS)
+def test_a_near_repeat_keeps_its_lines_verbatim(pair: tuple[str, str], term: str, level: str) -> None:
     messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": f"check {term}"}]}]
     for i, text in enumerate(pair):
         use = {"type": "tool_use", "id": f"toolu_{i}", "name": "bash", "input": {"command": "run"}}
         result = {"type": "tool_result", "tool_use_id": f"toolu_{i}", "content": [{"type": "text", "text": text}]}
         messages += [{"role": "assistant", "content": [use]}, {"role": "user", "content": [result]}]
-    _check(messages, "anthropic")
+    _check(messages, "anthropic", level)
