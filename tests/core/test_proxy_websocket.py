@@ -123,6 +123,26 @@ def test_a_continuation_is_compressed_for_the_question_asked_earlier_on_the_conn
     assert len(sent) < len(output["output"]) / 10 and "10250," in sent  # the asked-about row, inline
 
 
+def test_the_question_is_remembered_per_client_across_connections(env: Rig) -> None:
+    rows = [{"order": 20_000 + i, "status": "paid", "amount": round(10 + i * 1.37, 2)} for i in range(400)]
+    output = {"type": "function_call_output", "call_id": "call_orders", "output": json.dumps(rows)}
+    env.up.script(Reply.call("list_orders", {}, id="call_orders"))
+    with open_socket(env.url) as ws:
+        first = create(ws, input="Why did the payment for order 20250 fail?", tools=CLIENT_TOOLS_RESPONSES)
+    continued = {
+        "input": [output],
+        "previous_response_id": first[-1]["response"]["id"],
+        "tools": CLIENT_TOOLS_RESPONSES,
+    }
+    with open_socket(env.url, {**AUTH, "authorization": "Bearer sk-someone-else"}) as ws:
+        create(ws, **continued)
+    with open_socket(env.url) as ws:
+        create(ws, **continued)
+    theirs, ours = (r.json["input"][0]["output"] for r in env.up.model_requests[1:])
+    assert "20250," not in theirs  # another client's question never shapes this one's request
+    assert "20250," in ours
+
+
 def test_retrieve_is_answered_inside_the_session(env: Rig) -> None:
     env.up.script(fetch("Let me look."), Reply.say("The gateway timed out."), Reply.say("You're welcome."))
     with open_socket(env.url) as ws:

@@ -14,6 +14,7 @@ import httpx
 
 from headroom.proxy._pending import PendingRetrievals
 from headroom.proxy._stats import ProxyStats
+from headroom.proxy._tasks import ResponseTasks
 from headroom.proxy._upstream import UpstreamPool
 from headroom.proxy.backends import Backend, UpstreamCall, UpstreamResponse, load_backend
 from headroom.proxy.settings import ProxySettings
@@ -39,6 +40,7 @@ class ProxyContext:
         self.settings = settings
         self.stats = ProxyStats(settings)
         self.pending = PendingRetrievals()
+        self.tasks = ResponseTasks()
         self.options = _changed_options(settings)
         self._backend = backend
         self._store = store

@@ -10,10 +10,8 @@ answered inside the session: their events are held back (`ResponsesRelay`), a fo
 response under the first round's id (the id is mapped for its next ``previous_response_id``).
 Every other message goes through untouched, both ways.
 
-A ``response.create`` that continues an earlier response carries only the new items, usually tool
-outputs without the question they answer; the session remembers each response's task (the user
-text of its conversation) and compresses such a request for that task, as it would the whole
-conversation.
+A ``response.create`` that continues an earlier response is compressed for the task of that
+conversation (see `headroom.proxy._tasks`).
 """
 
 from __future__ import annotations
@@ -33,8 +31,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from headroom.api import retrieve_tool_result
-from headroom.formats import get_format
-from headroom.pipeline.context import QUERY_SOURCE_MAX_CHARS
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._errors import error_dict
 from headroom.proxy._pending import Conversation, client_identity
@@ -42,6 +38,7 @@ from headroom.proxy._relay_responses import ResponsesRelay
 from headroom.proxy._routes import budget_refusal, client_headers, defines_retrieve, new_request_id, prepare
 from headroom.proxy._sse import SSEEvent, dumps
 from headroom.proxy._stats import RequestRecord
+from headroom.proxy._tasks import last_user_text
 from headroom.proxy._usage import usage_of
 from headroom.proxy.backends import CallApi, UpstreamCall, WebSocketBackend
 
@@ -82,19 +79,6 @@ def _ws_frame(data: Obj) -> bytes:
 def error_message(status: int, message: str) -> str:
     """An ``error`` event as the Responses WebSocket sends it."""
     return dumps({"type": "error", "status": status, "error": error_dict(API, status, message)["error"]})
-
-
-def last_user_text(items: Any) -> str | None:
-    """The last user text among Responses input items that reads as a task (not pasted content)."""
-    if isinstance(items, str):
-        items = [{"role": "user", "content": items}]
-    adapter = get_format("responses")
-    found = None
-    for item in items if isinstance(items, list) else []:
-        text = adapter.user_text(item) if isinstance(item, dict) else None
-        if text is not None and len(text) <= QUERY_SOURCE_MAX_CHARS:
-            found = text
-    return found
 
 
 @dataclass
@@ -188,7 +172,6 @@ class _Session:
         self.upstream = upstream
         self.turns: deque[_Turn] = deque()
         self.identity = client_identity(websocket.scope["headers"])
-        self.tasks: dict[str, str] = {}  # response id the client knows -> its conversation's task
         self.client_gone = False
 
     async def run(self) -> None:
@@ -254,7 +237,7 @@ class _Session:
             return
         own = last_user_text(payload.get("input"))
         previous = payload.get("previous_response_id")
-        earlier = self.tasks.get(previous) if own is None and isinstance(previous, str) else None
+        earlier = self.ctx.tasks.task(self.identity, previous) if own is None and isinstance(previous, str) else None
         prepared = await prepare(self.ctx, API, payload, text.encode(), rec, client=self.identity, query=earlier)
         rec.proxy_seconds = time.perf_counter() - rec.started
         intercept = not defines_retrieve(payload)
@@ -337,7 +320,7 @@ class _Session:
         response = end.get("response") if isinstance(end, dict) else None
         shown = turn.relay.response_id or (response.get("id") if isinstance(response, dict) else None)
         if turn.task and isinstance(shown, str):
-            self.tasks[shown] = turn.task
+            self.ctx.tasks.remember(self.identity, shown, turn.task)
         rec = turn.rec
         rec.status = rec.upstream_status = 200
         kind = end.get("type") if isinstance(end, dict) else None
