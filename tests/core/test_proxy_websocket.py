@@ -90,6 +90,17 @@ def test_tool_output_goes_upstream_compressed_and_events_come_back_as_sent(env: 
     assert after["tokens_saved"] - before["tokens_saved"] > len(LOG) // 8  # accounted like an HTTP request
 
 
+def test_messages_the_proxy_cannot_read_go_through_as_sent(env: Rig) -> None:
+    deep = '{"type": "response.create", "input": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with open_socket(env.url) as ws:
+        for message in ("not json", deep, json.dumps({"type": "session.update", "x": 1})):
+            ws.send(message)
+        ws.send(json.dumps({"type": "response.create", "model": "gpt-5", "input": "hi"}))
+        while json.loads(ws.recv(timeout=10))["type"] not in _END:
+            pass
+    assert [r.text for r in env.up.requests[:3]] == ["not json", deep, '{"type": "session.update", "x": 1}']
+
+
 def test_small_messages_go_byte_for_byte(env: Rig) -> None:
     message = json.dumps({"type": "response.create", "model": "gpt-5", "input": "hi", "store": False})
     with open_socket(env.url) as ws:

@@ -218,7 +218,7 @@ class _Session:
     async def _client_text(self, text: str) -> None:
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not ours to judge: the upstream answers it
             data = None
         kind = data.get("type") if isinstance(data, dict) else None
         if kind == "response.processed" and isinstance(data, dict) and isinstance(data.get("response_id"), str):
