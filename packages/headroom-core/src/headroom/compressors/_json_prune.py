@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from headroom.compressors._json_links import with_links
 from headroom.compressors._json_render import SENTINEL, Sizer
 from headroom.compressors._json_rows import Pick, RowLimits, Selection, select_rows, with_samples
 from headroom.compressors._json_signals import field_failure
@@ -86,8 +87,12 @@ class Pruner:
         main: Any,
         chain: frozenset[int] = frozenset(),
         index_key: str,
+        linked: frozenset[str] = frozenset(),
+        holders: frozenset[int] = frozenset(),
     ) -> None:
         self.w = weights
+        self.linked = linked  # values the kept part refers to: the map keys and row ids they name
+        self.pinned = chain | holders  # containers kept whatever their tier: the way to the main array, links
         self.m = matcher
         self.task_terms = terms
         self.task_phrases = phrases
@@ -126,7 +131,7 @@ class Pruner:
 
     def _relevance(self, d: dict[str, Any]) -> list[tuple[float, float]]:
         keys = list(d)
-        named = [self._named(str(k)) for k in keys]
+        named = [KEY_MATCH if str(k) in self.linked else self._named(str(k)) for k in keys]
         if not self.w and not self.task_phrases:
             return [(n, 0.0) for n in named]
         hits = [self.m.hits(d[k]) for k in keys]
@@ -187,7 +192,7 @@ class Pruner:
         tiers = [self._tier(str(k), d[k], r) for k, r in zip(keys, rels, strict=True)]
         nested = [i for i, k in enumerate(keys) if isinstance(d[k], (dict, list)) and d[k]]
         flat = sorted(set(range(len(keys))) - set(nested), key=lambda i: (-tiers[i], i))
-        must = [i for i in nested if tiers[i] >= TIER_FAILURE or id(d[keys[i]]) in self.chain]
+        must = [i for i in nested if tiers[i] >= TIER_FAILURE or id(d[keys[i]]) in self.pinned]
         reserve = min(sum(self.size(d[keys[i]]) for i in must), int(0.6 * budget))
         left = budget - 2 - reserve
         out: dict[str, Any] = {}
@@ -204,7 +209,9 @@ class Pruner:
         keys, rows = list(d), list(d.values())
         sel = select_rows(rows, self.w, self.m, self.limits.rows)
         named = [
-            i for i, k in enumerate(keys) if str(k).lower() in self.task_phrases or self._named(str(k)) >= KEY_MATCH
+            i
+            for i, k in enumerate(keys)
+            if str(k) in self.linked or str(k).lower() in self.task_phrases or self._named(str(k)) >= KEY_MATCH
         ]
         picks = self._picks(sel, len(rows), False)
         picks = sorted(
@@ -301,7 +308,7 @@ class Pruner:
             per_row = min(self.size(lst) / len(lst), self.limits.brief_row)
             room = int(self.limits.sample_share * budget / per_row) - len(sel.picks)
             sel = with_samples(sel, room, self.limits.rows.keep_all_share)
-        picks = self._picks(sel, len(lst), ranked)
+        picks = self._picks(with_links(sel, lst, self.linked), len(lst), ranked)
         out = self._rows(lst, picks, budget, path, depth)
         if len(picks) == len(lst):
             return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from headroom.compressors._json_signals import anomalies, change_point, failures, numeric_outliers
-from headroom.compressors._json_text import Matcher, Weights, weigh
+from headroom.compressors._json_text import PHRASE, Hits, Matcher, Weights, weigh
 
 Why = Literal["task", "failure", "anomaly", "first", "last", "sample"]
 
@@ -107,15 +107,27 @@ def _anomaly_picks(rows: list[Any], limits: RowLimits) -> list[Pick]:
     return (first + rest)[: limits.max_anomalies]
 
 
-def _relevant_picks(scores: list[float], limits: RowLimits) -> list[Pick]:
+def _relevant_picks(scores: list[float], hits: list[Hits], w: Weights, limits: RowLimits) -> list[Pick]:
     best = max(scores, default=0.0)
     if best <= 0:
         return []
-    ranked = sorted((i for i, s in enumerate(scores) if s >= limits.relevant_share * best), key=lambda i: -scores[i])
+    ranked = sorted(
+        (i for i, s in enumerate(scores) if s > 0 and s >= limits.relevant_share * best), key=lambda i: -scores[i]
+    )
+    # Each thing the task names keeps its best row, however it scores beside rows naming several.
+    chosen = set(ranked[: limits.max_relevant])
+    for term in sorted(w.of):
+        # "pydantic" beside "pydantic-core": a row holding only the longer one does not count for it
+        longer = [u for u in w.of if u != term and term.lstrip(PHRASE) in u]
+        holding = [i for i, h in enumerate(hits) if term in h and not any(u in h for u in longer)]
+        top = max(holding, key=lambda i: (scores[i], -i), default=None)
+        if top is not None and top not in chosen and len(chosen) < limits.max_relevant:
+            chosen.add(top)
+            ranked.append(top)
     full_from = 0.5 * best
     return [
         Pick(i, "task", score=scores[i], full=k < limits.max_full and scores[i] >= full_from)
-        for k, i in enumerate(ranked[: limits.max_relevant])
+        for k, i in enumerate(i for i in ranked if i in chosen)
     ]
 
 
@@ -133,7 +145,7 @@ def select_rows(rows: list[Any], weights: Weights, matcher: Matcher, limits: Row
     hits = [matcher.hits(r) for r in rows] if weights else []
     w = weigh(hits, only=weights) if n > 1 and weights else weights
     scores = [w.score(h) for h in hits] if weights else [0.0] * n
-    picks = _relevant_picks(scores, limits)
+    picks = _relevant_picks(scores, hits, w, limits) if weights else []
     fails, kinds, failing = _failure_picks(rows, limits)
     for k, p in enumerate(fails):
         picks.append(Pick(p.index, p.why, p.detail, scores[p.index], full=k < limits.max_full))

@@ -99,6 +99,14 @@ def _arg_strings(value: Any) -> Iterable[str]:
         yield str(value)
 
 
+def standalone_terms(task: TaskContext, phrases: Iterable[str]) -> frozenset[str]:
+    """The task's terms that occur outside its phrases (the query with the phrases blanked out)."""
+    text = task.query.lower()
+    for p in sorted(phrases, key=len, reverse=True):
+        text = text.replace(p, " ")
+    return frozenset(terms_of(text))
+
+
 def task_phrases(task: TaskContext) -> tuple[str, ...]:
     """Specific strings of the task: ids, paths, URLs, dotted names, quoted multi-word text."""
     chunks = [task.query, *_arg_strings(task.tool_args)]
@@ -189,9 +197,10 @@ class Weights:
         found = [(self.of[h] * (2 if h[0] == PHRASE else 1), h.lstrip(PHRASE)) for h in hits if h in self.of]
         return [t for _, t in sorted(found, key=lambda f: (-f[0], f[1]))]
 
-    def phrase_led(self) -> Weights:
-        """Without the words of matched phrases: where a phrase matches, its words alone are noise."""
-        covered = {w for h in self.of if h[0] == PHRASE for w in words(h[1:])}
+    def phrase_led(self, standalone: frozenset[str] = frozenset()) -> Weights:
+        """Without the words of matched phrases: where a phrase matches, its words alone are noise,
+        unless the task also names them on their own (``standalone``: "pydantic and pydantic-core")."""
+        covered = {w for h in self.of if h[0] == PHRASE for w in words(h[1:])} - standalone
         return Weights({h: w for h, w in self.of.items() if h not in covered})
 
     def cap(self, other: Weights) -> Weights:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._enumeration import SetQuestion
+from headroom.compressors._json_links import holders, links
 from headroom.compressors._json_numbers import FloatLiterals
 from headroom.compressors._json_prune import PruneLimits, Pruner
 from headroom.compressors._json_render import (
@@ -29,7 +31,14 @@ from headroom.compressors._json_render import (
 )
 from headroom.compressors._json_repair import repair_truncated
 from headroom.compressors._json_summary import summary
-from headroom.compressors._json_text import Matcher, Weights, key_vocabulary, task_phrases, weigh
+from headroom.compressors._json_text import (
+    Matcher,
+    Weights,
+    key_vocabulary,
+    standalone_terms,
+    task_phrases,
+    weigh,
+)
 from headroom.compressors._terms import mention_note, terms_of
 from headroom.markers import format_marker
 
@@ -214,21 +223,38 @@ class SmartCrusher:
         # Words that name fields ("id", "status") select fields, by key; values select rows.
         docs = global_docs(value, sizer, main)
         matcher = Matcher(task.terms - key_vocabulary(value), task_phrases(task)).common_in(docs)
-        weights: Weights = weigh([matcher.hits(d) for d in docs]).phrase_led()
+        standalone = standalone_terms(task, task_phrases(task))
+        weights: Weights = weigh([matcher.hits(d) for d in docs]).phrase_led(standalone)
         matcher = matcher.only(weights)
         index_key = _index_key(main)
-        pruner = Pruner(
-            weights,
-            matcher,
-            self.limits,
-            sizer,
-            terms=task.terms,
-            phrases=frozenset(task_phrases(task)),
-            main=main,
-            chain=chain,
-            index_key=index_key,
-        )
-        out = pruner.value(value, budget, "", 0)
+        phrases = frozenset(task_phrases(task))
+
+        limits = self.limits
+        if SetQuestion.of(task.query) is not None:  # the question asks for every matching row
+            rows = dataclasses.replace(limits.rows, max_relevant=10 * limits.rows.max_relevant, relevant_share=0.0)
+            limits = dataclasses.replace(limits, rows=rows)
+
+        def pruned(linked: frozenset[str]) -> tuple[Any, Pruner]:
+            pruner = Pruner(
+                weights,
+                matcher,
+                limits,
+                sizer,
+                terms=task.terms,
+                phrases=phrases,
+                main=main,
+                chain=chain,
+                index_key=index_key,
+                linked=linked,
+                holders=holders(value, linked) if linked else frozenset(),
+            )
+            return pruner.value(value, budget, "", 0), pruner
+
+        out, pruner = pruned(frozenset())
+        # Values the kept part (or the question) names may key other parts: keep those too.
+        linked = links(out, value, phrases)
+        if linked:
+            out, pruner = pruned(linked)
         note = summary(pruner.notes, index_key, _mentions(main, pruner.notes.main_indices, matcher, task))
         if cut:
             note = f"input cut off: its last {cut} characters (an incomplete item) left out" + (note and f"; {note}")
