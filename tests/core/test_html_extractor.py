@@ -12,6 +12,7 @@ import pytest
 from headroom import MemoryStore, compress_text, find_refs, retrieve
 from headroom.compressors import ContentType, Detection, HTMLExtractor, TaskContext
 from headroom.markers import parse_markers
+from headroom.refs import make_ref
 
 REF = "0123456789abcdef"
 ARTICLE = [
@@ -184,3 +185,20 @@ def test_output_is_identical_across_runs_and_processes() -> None:
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     proc = subprocess.run([sys.executable, "-c", code], input=page, capture_output=True, text=True, env=env, check=True)
     assert json.loads(proc.stdout) == first
+
+
+def test_a_page_that_is_mostly_an_index_keeps_its_main_element(store: MemoryStore) -> None:
+    """Article extraction keeps the prose around a page of lists and tables and drops the index
+    itself; when it holds few of the main element's words, the main element is rendered whole."""
+    names = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
+    rows = "".join(f"<tr><td><code>{w}_{p}()</code></td><td>{w} {p}</td></tr>" for p in range(8) for w in names)
+    blurb = " ".join(f"This site hosts documentation for many projects and versions, number {i}." for i in range(12))
+    page = (
+        f"<!doctype html><html><head><title>Index</title></head><body><header><p>{blurb}</p></header>"
+        f"<main><h1>Function index</h1><table>{rows}</table></main>"
+        "<footer>Copyright 2026 Example Org. All rights reserved.</footer></body></html>"
+    )
+    out = HTMLExtractor().compress(page, ref=make_ref(page), task=TaskContext(), detection=Detection(ContentType.HTML))
+    assert out is not None and len(out) < len(page)
+    assert "theta_2()" in out and "kappa_7()" in out
+    assert "main element" in parse_markers(out)[0].summary

@@ -63,6 +63,16 @@ def _text_chars(text: str) -> int:
     return sum(len(w) for w in _WORDS.findall(text))
 
 
+def _main_element(tree: Any) -> Any:
+    """The page's main element: ``<main>``, else ``role="main"``, else its only ``<article>``; or None."""
+    for path in (".//main", ".//*[@role='main']"):
+        found = tree.find(path)
+        if found is not None:
+            return found
+    articles = tree.findall(".//article")
+    return articles[0] if len(articles) == 1 else None
+
+
 def _norm(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
@@ -184,6 +194,9 @@ class HTMLExtractor:
             forms and scripts) instead of searched for an article: trafilatura's cost grows faster
             than the page, and a 50 MB page must still take seconds.
         fast: trafilatura's ``fast`` mode (no second-opinion extractors).
+        main_share: when extraction holds less than this share of the words of the page's main
+            element (``<main>``, ``role="main"``, a lone ``<article>``), that element is rendered
+            whole instead.
     """
 
     name: str = "html"
@@ -194,6 +207,7 @@ class HTMLExtractor:
     min_share: float = 0.03
     max_elements: int = 10_000
     fast: bool = False
+    main_share: float = 0.5
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
         """The page's main content as markdown after a marker, or None when it is not HTML."""
@@ -207,6 +221,8 @@ class HTMLExtractor:
             return None
         small = sum(1 for _ in islice(tree.iter(), self.max_elements + 1)) <= self.max_elements
         rendering = self._extract(tree) if page and small else None
+        if rendering is not None:
+            rendering = self._main_fallback(tree, rendering)
         if rendering is None:
             rendering = self._render_all(tree, "visible content")
         if not rendering.body.strip():
@@ -237,8 +253,26 @@ class HTMLExtractor:
             return None
         return _Rendering(body=body, what="main content", links=links, dropped_targets=dropped)
 
-    def _render_all(self, tree: Any, what: str) -> _Rendering:
-        body, links, dropped = _tidy_links(render_markdown(tree), self.max_url_chars)
+    def _main_fallback(self, tree: Any, extracted: _Rendering) -> _Rendering:
+        """The page's main element, rendered whole, when extraction kept few of its words.
+
+        Pages that are mostly lists, tables of contents or link indexes are where article
+        extraction keeps almost nothing; their main element says what the page holds.
+        """
+        main = _main_element(tree)
+        if main is None:
+            return extracted
+        rendered = render_markdown(main)
+        wanted = {w.lower() for w in _WORDS.findall(rendered)}
+        if not wanted:
+            return extracted
+        found = wanted & {w.lower() for w in _WORDS.findall(extracted.body)}
+        if len(found) >= self.main_share * len(wanted):
+            return extracted
+        return self._render_all(main, "main element", rendered)
+
+    def _render_all(self, tree: Any, what: str, markdown: str | None = None) -> _Rendering:
+        body, links, dropped = _tidy_links(markdown or render_markdown(tree), self.max_url_chars)
         return _Rendering(body=tidy_markdown(body, unescape=False), what=what, links=links, dropped_targets=dropped)
 
     def _summary(self, text: str, r: _Rendering, page: bool) -> str:
