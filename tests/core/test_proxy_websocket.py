@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -232,17 +235,31 @@ def test_the_token_is_required_on_the_upgrade() -> None:
             assert "x-headroom-token" not in req.headers
 
 
-def test_an_upstream_refusing_the_upgrade_gets_the_client_refused_the_same_way() -> None:
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_an_upstream_without_websockets_gets_the_client_refused_with_426() -> None:
+    errors = _Errors()
     with (
         FakeUpstream(websocket=False) as up,
         ProxyServer(ProxySettings(port=0, openai_url=up.base_url), store=MemoryStore()) as proxy,
     ):
+        logging.getLogger("uvicorn.error").addHandler(errors)  # after uvicorn configured its logging
         started = time.monotonic()
         with pytest.raises(InvalidStatus) as refused:
             open_socket(proxy.base_url)
         assert time.monotonic() - started < 3
+        logging.getLogger("uvicorn.error").removeHandler(errors)
+        assert errors.messages == []  # a refusal on purpose is no server error
         response = refused.value.response
-        assert response.status_code == 404
+        assert response.status_code == 426  # Codex falls back to HTTPS on a 426 at once, on a 404 after retries
+        assert response.headers["x-headroom-upstream-status"] == "404"
         assert "no route for GET /v1/responses" in json.loads(response.body)["error"]["message"]
         assert [r.method for r in up.requests] == ["GET"]
 
@@ -308,3 +325,36 @@ def test_events_without_a_sequence_number_pass_without_taking_one() -> None:
     texts = [json.dumps(e) for e in sent]
     out = [relay.on_event(SSEEvent(raw=t.encode(), name=None, data=t)) for t in texts]
     assert out == [t.encode() for t in texts]  # relayed untouched
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    """An upstream that refuses every request with 401 (a wrong key), upgrades included."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        body = json.dumps({"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}).encode()
+        self.send_response(401)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_an_upstream_refusing_the_credentials_gets_the_client_refused_the_same_way() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with (
+            ProxyServer(ProxySettings(port=0, openai_url=url), store=MemoryStore()) as proxy,
+            pytest.raises(InvalidStatus) as refused,
+        ):
+            open_socket(proxy.base_url)
+    finally:
+        server.shutdown()
+    assert refused.value.response.status_code == 401  # Codex must see it: it refreshes or reports the key
+    assert json.loads(refused.value.response.body)["error"]["code"] == "invalid_api_key"

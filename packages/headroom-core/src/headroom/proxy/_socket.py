@@ -1,10 +1,11 @@
 """The OpenAI Responses API over a WebSocket (``GET /v1/responses`` upgrade), as Codex speaks it.
 
 The proxy accepts the client's WebSocket only once the upstream accepted its own (with the client's
-auth and end-to-end headers); an upstream that refuses gets the client refused with the same
-status, so the client falls back to HTTPS at once. Then each ``response.create`` the client sends
-is compressed exactly as a ``POST /v1/responses`` body (`headroom.proxy._routes.prepare`) before it
-goes upstream, and each upstream event is relayed as it arrives. ``headroom_retrieve`` calls are
+auth and end-to-end headers); an upstream that refuses gets the client refused with its status and
+body (426 where the upstream has no WebSocket at all, so the client falls back to HTTPS at once).
+Then each ``response.create`` the client sends is compressed exactly as a ``POST /v1/responses``
+body (`headroom.proxy._routes.prepare`) before it goes upstream, and each upstream event is
+relayed as it arrives. ``headroom_retrieve`` calls are
 answered inside the session: their events are held back (`ResponsesRelay`), a follow-up
 ``response.create`` carries our tool output with ``previous_response_id``, and the client sees one
 response under the first round's id (the id is mapped for its next ``previous_response_id``).
@@ -54,6 +55,7 @@ _HANDSHAKE = frozenset(
     {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol"}
 )
 _UPSTREAM_PATH = {"/responses": "/v1/responses"}
+_NO_WEBSOCKET = frozenset({404, 405, 501})  # what an upstream without the WebSocket route answers
 # Upstream handshake headers that describe that connection only; the rest (Codex reads
 # x-codex-turn-state, x-models-etag, x-reasoning-included, openai-model) reach the client.
 _OWN_HANDSHAKE = frozenset(
@@ -149,10 +151,14 @@ async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
 
 
 async def _refuse_as_upstream(websocket: WebSocket, e: InvalidStatus) -> None:
-    """The client is refused with the upstream's status, content type and body."""
+    """The client is refused with the upstream's status, content type and body; an upstream without
+    a WebSocket there (404, 405, 501) gets it refused with 426, on which Codex uses HTTPS at once
+    (on a 404 it retries the upgrade five times first, ~7 s per session)."""
     resp = e.response
     headers = {k: resp.headers[k] for k in ("content-type", "retry-after") if k in resp.headers}
-    await _deny(websocket, Response(bytes(resp.body or b""), resp.status_code, headers=headers))
+    headers["x-headroom-upstream-status"] = str(resp.status_code)
+    status = 426 if resp.status_code in _NO_WEBSOCKET else resp.status_code
+    await _deny(websocket, Response(bytes(resp.body or b""), status, headers=headers))
 
 
 async def _deny(websocket: WebSocket, response: Response) -> None:

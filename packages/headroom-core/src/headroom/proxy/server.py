@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -20,10 +21,22 @@ if TYPE_CHECKING:
 __all__ = ["ProxyServer", "serve", "uvicorn_config"]
 
 
+class _RefusedUpgradeFilter(logging.Filter):
+    """Drops the error uvicorn's sans-I/O WebSocket protocol (0.54) logs after every upgrade refused
+    with an HTTP response, which it does not count as a finished handshake; the proxy refuses
+    upgrades on purpose (an upstream without WebSockets), so that line would only alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
 def uvicorn_config(app: ASGIApp, settings: ProxySettings) -> uvicorn.Config:
     """uvicorn settings tuned for a relay: no access log, long keep-alive, lifespan on."""
     import uvicorn
 
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _RefusedUpgradeFilter) for f in errors.filters):
+        errors.addFilter(_RefusedUpgradeFilter())
     return uvicorn.Config(
         app,
         host=settings.host,
