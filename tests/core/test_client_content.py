@@ -251,3 +251,37 @@ def test_a_cached_json_wrapped_log_keeps_the_bytes_sent_before(verbose_log: str,
     second = headroom.compress(later, model="claude-sonnet-4-5", store=store)
     assert second.messages[2]["content"][0]["content"] == sent
     assert second.cache is not None and second.cache.reused_blocks == 1
+
+
+# ---------------------------------------------------------------- linters and compilers
+
+
+def test_linter_findings_are_a_log_not_search_results(tmp_path: Path, store: MemoryStore) -> None:
+    """Real ``ruff check --output-format concise`` output: ``path:line:col: CODE message`` lines."""
+    source = "".join(f"import os{i}\ndef f{i}(a,b):\n    return a==b\n" for i in range(60))
+    (tmp_path / "mod.py").write_text(source)
+    args = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select", "E,F,W", "mod.py"]
+    run = subprocess.run(
+        [*args, "--output-format", "concise"], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    log = run.stdout
+    assert "Found " in log and log.count("mod.py:") > 30
+    assert detect(log).type is ContentType.LOG
+    out = _compressed(log, "How many errors did ruff find, and what does F401 say about os37?", store)
+    assert next(line for line in log.split("\n") if line.startswith("Found ")) in out
+    assert next(line for line in log.split("\n") if "F401" in line and "os37" in line) in out
+
+
+def test_a_compiler_run_quoting_source_excerpts_is_a_log() -> None:
+    """javac-style diagnostics, each followed by the source line, a caret and symbol details."""
+    lines = []
+    for i in range(40):
+        lines += [
+            f"src/main/java/app/Service{i}.java:{10 + i}: error: cannot find symbol",
+            f"        Helper{i}.run(config, {i});",
+            "        ^",
+            f"  symbol:   variable Helper{i}",
+            f"  location: class Service{i}",
+        ]
+    lines += ["40 errors", "1 warning"]
+    assert detect("\n".join(lines)).type is ContentType.LOG

@@ -229,8 +229,9 @@ _HEADING = re.compile(rf"^(?P<path>{_PATH})$")
 _LETTER = re.compile(r"[A-Za-z]")
 _EXTENSION = re.compile(r"\.[A-Za-z][\w-]{0,9}$")
 _TIME_AT = re.compile(r"\d:\d\d:\d\d")
-_DIAGNOSTIC = re.compile(
-    r"^\S+:\d+(?::\d+)?: (?:(?:fatal )?(?:error|warning|note|info)\b|\w*(?:Error|Warning|Exception)\b)",
+_DIAGNOSTIC = re.compile(  # compilers, type checkers, and linters' rule codes (ruff/flake8 E501, pylint C0114)
+    r"^\S+:\d+(?::\d+)?: (?:(?:fatal )?(?:error|warning|note|info)\b|\w*(?:Error|Warning|Exception)\b"
+    r"|(?-i:[A-Z]{1,4}\d{3,4})\b)",
     re.IGNORECASE,
 )
 
@@ -268,7 +269,8 @@ def search_share(lines: Sequence[str]) -> float:
     Counts ``path:N:text`` (grep -rn, rg), ``path-N-text`` context lines, ``dir/file:text`` (grep -r),
     ``--heading`` groups (a path line, then ``N:text`` lines), and bare ``N:text`` lines of a
     single-file search when their numbers jump (consecutive numbers are a numbered listing).
-    Compiler diagnostics (``file.c:12:5: error: ...``) are build-log lines, not search results.
+    Compiler diagnostics (``file.c:12:5: error: ...``) and linter findings (``x.py:3:1: E501 ...``) are
+    build-log lines, not search results.
     """
     full = total = 0
     bare: list[int] = []

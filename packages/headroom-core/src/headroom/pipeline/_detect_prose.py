@@ -39,7 +39,7 @@ _BUILD_START = re.compile(
     r"|\S+\.py:\d+: in \S|\s*[\^~]{3,}\s*$"  # pytest's frame locations, Python 3.11+ caret lines
     r"|[\w.]*(?:Error|Exception|Warning)(?::|$)|E {2,}\S"
     r"|(?:error|warning|note|help)(?:\[\w+\])?: |\s*--> \S+:\d+:\d+"
-    r"|\S+:\d+(?::\d+)?: (?:(?:fatal )?(?:error|warning|note)\b|\w*(?:Error|Warning)\b)"
+    r"|\S+:\d+(?::\d+)?: (?:(?:fatal )?(?:error|warning|note)\b|\w*(?:Error|Warning)\b|[A-Z]{1,4}\d{3,4}\b)"
     r"|\S+\(\d+,\d+\): (?:error|warning) |\s+\d+:\d+\s+(?:error|warning)\s"  # tsc, eslint
     # build tools and package managers
     r"|npm (?:ERR!|WARN)|make(?:\[\d+\])?: |\s*(?:Compiling|Downloading|Downloaded|Installing|Collecting|"
@@ -53,13 +53,16 @@ _BUILD_ANY = re.compile(
     r"\[ *\d+%\]|\[(?:OK|FAIL|PASS|ERROR|SKIP)\]$|\btests? (?:finished|passed|failed)\b"
     r"|\b(?:passed|failed|errors?) in \d+(?:\.\d+)?s\b|(?:\.\.\.|…) ?(?:done|ok|OK|failed|skipped)\b"
 )
-# A test runner's session banner or final summary: one is enough to call a block a test log.
+# A test runner's session banner, or a test run's or a build's final summary: one is enough to call
+# a block with some log lines a log, however many source excerpts its diagnostics quote.
 _RUNNER = re.compile(
     r"^(?:=+ test session starts =+"  # pytest
     r"|Test Suites: \d|Tests: +\d"  # jest
     r"|test result: (?:ok|FAILED)\. |running \d+ tests?"  # cargo test
     r"|(?:--- (?:FAIL|PASS): |=== RUN +)\S"  # go test -v
     r"|Ran \d+ tests? in \d|\d+ (?:passing|failing) \(\d"  # unittest, mocha
+    r"|\d+ (?:errors?|warnings?)$|Found \d+ errors?\b|error: could not compile "  # javac; ruff, mypy, tsc; cargo
+    r"|make(?:\[\d+\])?: \*\*\* |BUILD (?:FAILED|SUCCESSFUL)\b|\[INFO\] BUILD (?:FAILURE|SUCCESS)"  # make, gradle, mvn
     r")"
 )
 _LS_LONG = re.compile(r"[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+\s|total \d+$")

@@ -183,7 +183,7 @@ def _line_kind(s: _Sample) -> Detection:
     """Search results, log, code (with language) or text, judged line by line."""
     if not s.body:
         return Detection(ContentType.TEXT)
-    if s.runner and s.log >= 0.2:  # a test run's output, whatever its node ids and paths look like
+    if s.runner and s.log >= 0.15:  # a test run's or a build's output, whatever its paths and excerpts look like
         return Detection(ContentType.LOG)
     if s.search >= 0.6:
         return Detection(ContentType.SEARCH)
