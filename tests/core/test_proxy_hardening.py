@@ -140,3 +140,22 @@ def test_compress_endpoint_takes_the_proxys_options_and_per_request_ones() -> No
         assert out["tokens_saved"] == 0 and out["text"] == LOG  # the proxy's own min_tokens holds
         out = httpx.post(r.url + "/v1/compress", json={"text": LOG, "options": {"min_tokens": 100}}).json()
         assert out["tokens_saved"] > 0 and out["refs"]
+
+
+def test_a_bypass_header_forwards_the_request_untouched_and_the_answer_says_what_was_done(env: Rig) -> None:
+    body = chat_body('"sys"')
+    with httpx.Client(base_url=env.url, headers={"authorization": "Bearer sk-test"}) as client:
+        ctype = {"content-type": "application/json"}
+        r = client.post("/v1/chat/completions", content=body, headers={**ctype, "x-headroom-bypass": "1"})
+        assert r.status_code == 200 and r.headers["x-headroom-action"] == "bypassed"
+        sent = env.up.model_requests[-1]
+        assert sent.body == body and "x-headroom-bypass" not in sent.headers
+        r = client.post("/v1/chat/completions", content=body, headers=ctype)
+        assert r.headers["x-headroom-action"] == "compressed"
+        assert len(env.up.model_requests[-1].body) < len(body) / 2
+        small = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
+        r = client.post("/v1/chat/completions", content=small, headers=ctype)
+        assert r.headers["x-headroom-action"] == "unchanged" and env.up.model_requests[-1].body == small
+        r = client.post("/v1/chat/completions", content=b"not json", headers={**ctype, "x-headroom-bypass": "true"})
+        assert r.headers["x-headroom-action"] == "bypassed" and env.up.requests[-1].body == b"not json"
+        assert client.get("/v1/models").headers["x-headroom-action"] == "passthrough"

@@ -245,10 +245,29 @@ def _token_headers(result: CompressResult | None) -> Headers:
     ]
 
 
+def bypassed(scope: MutableMapping[str, Any]) -> bool:
+    """Whether the client asked for this request to go upstream untouched (``x-headroom-bypass: 1``)."""
+    for name, value in scope["headers"]:
+        if name == b"x-headroom-bypass":
+            return value.strip().lower() in (b"1", b"true", b"yes", b"on")
+    return False
+
+
+def _action(prepared: Prepared, body: bytes) -> bytes:
+    """What the proxy did to the request, for the ``x-headroom-action`` response header."""
+    if prepared.body is body:
+        return b"unchanged"
+    if prepared.result is not None and prepared.result.tokens_saved > 0:
+        return b"compressed"
+    return b"rewritten"  # hidden retrievals put back, nothing compressed
+
+
 async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> object:
     """``POST`` to a model API: read, check the budget, compress, forward, account."""
     rec = RequestRecord(request_id=new_request_id(), api=api)
     extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode())]
+    if bypassed(request.scope):
+        return await _bypass(ctx, request, api, rec, extra)
     try:
         body = await read_body(request, ctx.settings.max_body_bytes, json_only=True)
         payload = parse_json(body)
@@ -264,28 +283,53 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
         ctx.stats.record(rec)
         return error_response(api, 429, msg, [*extra, (b"retry-after", b"60")])
     prepared = await prepare(ctx, api, payload, body, rec, client=client_identity(request.scope["headers"]))
-    extra += _token_headers(prepared.result)
-    scope = request.scope
-    call = UpstreamCall(
-        api=api,
-        method="POST",
-        path=_UPSTREAM_PATH.get(raw_path(scope), raw_path(scope)),
-        query=scope["query_string"].decode("latin-1"),
-        headers=client_headers(scope, managed=prepared.managed),
-        body=prepared.body,
-        payload=prepared.payload,
-        stream=rec.stream,
-    )
+    extra += [(b"x-headroom-action", _action(prepared, body)), *_token_headers(prepared.result)]
+    call = _model_call(request, api, prepared.body, prepared.payload, managed=prepared.managed, stream=rec.stream)
     rec.proxy_seconds = time.perf_counter() - rec.started
     if prepared.managed:
         return await managed(ctx, rec, call, extra, prepared.conversation)
     return await relay(ctx, rec, call, extra)
 
 
+def _model_call(
+    request: Request, api: CallApi, body: bytes, payload: dict[str, Any] | None, *, managed: bool, stream: bool
+) -> UpstreamCall:
+    scope = request.scope
+    return UpstreamCall(
+        api=api,
+        method="POST",
+        path=_UPSTREAM_PATH.get(raw_path(scope), raw_path(scope)),
+        query=scope["query_string"].decode("latin-1"),
+        headers=client_headers(scope, managed=managed),
+        body=body,
+        payload=payload,
+        stream=stream,
+    )
+
+
+async def _bypass(ctx: ProxyContext, request: Request, api: CallApi, rec: RequestRecord, extra: Headers) -> object:
+    """A request the client asked to go untouched: its bytes, relayed; no compression, nothing put back."""
+    extra.append((b"x-headroom-action", b"bypassed"))
+    try:
+        body = await read_body(request, ctx.settings.max_body_bytes, json_only=False)
+    except BadRequest as e:
+        rec.status, rec.error = e.status, str(e)
+        ctx.stats.record(rec)
+        return error_response(api, e.status, str(e), extra)
+    try:
+        payload = parse_json(body)
+    except BadRequest:
+        payload = None  # the upstream judges it
+    rec.model = str(payload.get("model") or "") if payload else ""
+    rec.stream = bool(payload and payload.get("stream") is True)
+    call = _model_call(request, api, body, payload, managed=False, stream=rec.stream)
+    return await relay(ctx, rec, call, extra)
+
+
 async def passthrough(ctx: ProxyContext, request: Request) -> object:
     """Any other path: forwarded untouched, answered untouched."""
     rec = RequestRecord(request_id=new_request_id(), api="passthrough")
-    extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode())]
+    extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode()), (b"x-headroom-action", b"passthrough")]
     try:
         body = await read_body(request, ctx.settings.max_body_bytes, json_only=False)
     except BadRequest as e:

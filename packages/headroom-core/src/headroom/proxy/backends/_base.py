@@ -43,9 +43,10 @@ HOP_HEADERS = frozenset(
         "transfer-encoding",
         "upgrade",
         "x-headroom-token",
+        "x-headroom-bypass",
     }
 )
-"""Request headers the proxy never forwards: hop-by-hop ones and its own token."""
+"""Request headers the proxy never forwards: hop-by-hop ones and its own (token, bypass)."""
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ class BedrockBackend:
         betas = _beta(call.headers)
         if betas:
             payload.setdefault("anthropic_beta", betas)
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
         action = "invoke-with-response-stream" if call.stream else "invoke"
         url = f"{self.endpoint}/model/{quote(bedrock_model_id(model), safe='')}/{action}"
         accept = "application/vnd.amazon.eventstream" if call.stream else "application/json"

@@ -131,7 +131,7 @@ class VertexBackend:
         betas = [b.strip() for k, v in call.headers if k.lower() == "anthropic-beta" for b in v.split(",") if b.strip()]
         if betas:
             payload.setdefault("anthropic_beta", betas)
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
     async def send(self, call: UpstreamCall) -> UpstreamResponse:
         """Authorise and send; Vertex streams Anthropic SSE already."""
