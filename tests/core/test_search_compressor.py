@@ -281,3 +281,19 @@ def test_short_outputs_are_left_alone() -> None:
     text = "\n".join(_grep_output().split("\n")[:10])
     task = TaskContext(query="x", tool_args={"command": "grep -rn parse_config ."})
     assert SearchCompressor().compress(text, ref=make_ref(text), task=task, detection=SEARCH) is None
+
+
+def test_definitions_in_forms_only_the_language_grammar_knows_survive() -> None:
+    """C functions with a return type only, Java methods without modifiers, C++ ``Type::method``:
+    the file's grammar (the code compressor's) says they define the name."""
+    defs = [
+        "./src/args.c:40:int parse_args(int argc, char **argv) {",
+        "./src/App.java:88:    Config parse_args(String[] argv) {",
+        "./src/cli.cpp:12:std::vector<Opt> Parser::parse_args(const Args& a) {",
+    ]
+    calls = [f"./src/mod{i}.c:{10 + i}:    rc = parse_args(argc{i}, argv);" for i in range(60)]
+    calls += [f"./src/Use{i}.java:{5 + i}:        return parse_args(argv);" for i in range(30)]
+    text = "\n".join(sorted([*defs, *calls]))
+    out, _ = _compress(text, "Where is parse_args defined?", "grep -rn -w parse_args .")
+    assert all(d in out for d in defs)
+    assert sum(1 for line in _kept(out) if "rc = parse_args" in line) < 20

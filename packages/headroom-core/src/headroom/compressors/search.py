@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._search_defs import defines, language_of, signature_shaped
 from headroom.compressors._search_parse import Hit, looks_like_search, parse, searched_names
 from headroom.compressors._terms import Mentions, found_terms, term_pattern
 from headroom.compressors.logs import LogCompressor
@@ -174,13 +175,22 @@ def _scores(hits: list[Hit], matches: list[int], names: list[str], terms: frozen
             path_scores[hit.path] = _path_score(hit.path, names)
         score = path_scores[hit.path] + min(3.0, sum(weight[w] for w in sorted(words[i])))  # sorted: stable sum
         if name is not None and name.search(hit.text):
-            if _is_definition(hit.text, name):
+            if _is_definition(hit.text, name) or _parses_as_definition(hit, name):
                 # a full signature tells more than a bare "def NAME(" continued on the next line
                 score += _DEFINITION + min(1.0, len(hit.text.strip()) / 100)
             elif _IMPORT_START.match(hit.text):
                 score += _IMPORT
         scores[i] = score
     return scores
+
+
+def _parses_as_definition(hit: Hit, name: re.Pattern[str]) -> bool:
+    """A definition form the regular expressions do not know, judged by the file language's grammar."""
+    lang = language_of(hit.path)
+    if lang is None:
+        return False
+    names = {m[0] for m in name.finditer(hit.text)}
+    return any(signature_shaped(hit.text, n) and defines(hit.text, n, lang) for n in sorted(names))
 
 
 def _path_score(path: str, names: list[str]) -> float:
