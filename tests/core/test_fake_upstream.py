@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 
 import anthropic
@@ -149,6 +150,17 @@ def test_responses_over_a_websocket_are_the_sse_events(up: FakeUpstream) -> None
     req = up.requests[-1]
     assert (req.method, req.path, req.headers["authorization"]) == ("WEBSOCKET", "/v1/responses", "Bearer sk-ws")
     assert req.json == {"type": "response.create", **body}
+
+
+def test_without_websockets_installed_an_upgrade_gets_a_clear_501(
+    up: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [m for m in sys.modules if m == "websockets" or m.startswith("websockets.")]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if the package were not installed
+    upgrade = {"upgrade": "websocket", "connection": "Upgrade", "sec-websocket-version": "13"}
+    key = {"sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    resp = httpx.get(up.base_url + "/v1/responses", headers={**upgrade, **key})
+    assert resp.status_code == 501 and 'pip install "headroom-core[proxy]"' in resp.json()["error"]["message"]
 
 
 def test_a_warm_up_request_takes_no_scripted_reply(up: FakeUpstream) -> None:

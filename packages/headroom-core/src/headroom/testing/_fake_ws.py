@@ -12,7 +12,8 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from headroom.testing._fake_http import Conn, RecordedRequest
+from headroom.testing._fake_formats import error_body
+from headroom.testing._fake_http import Conn, RecordedRequest, send_json
 
 if TYPE_CHECKING:
     from websockets.server import ServerProtocol
@@ -35,9 +36,15 @@ class Socket:
     @classmethod
     async def accept(cls, conn: Conn, request: RecordedRequest) -> Socket | None:
         """Answer the upgrade in ``request`` (101, permessage-deflate when offered); None if refused."""
-        from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-        from websockets.http11 import Request
-        from websockets.server import ServerProtocol
+        try:
+            from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+            from websockets.http11 import Request
+            from websockets.server import ServerProtocol
+        except ImportError:
+            conn.keep_alive = False
+            message = 'the fake upstream needs websockets for WebSockets: pip install "headroom-core[proxy]"'
+            await send_json(conn, 501, error_body("openai-responses", 501, message))
+            return None
 
         protocol = ServerProtocol(extensions=[ServerPerMessageDeflateFactory()], max_size=None)
         target = request.path + (f"?{request.query}" if request.query else "")
