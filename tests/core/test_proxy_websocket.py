@@ -104,6 +104,16 @@ def test_messages_the_proxy_cannot_read_go_through_as_sent(env: Rig) -> None:
     assert [r.text for r in env.up.requests[:3]] == ["not json", deep, '{"type": "session.update", "x": 1}']
 
 
+def test_the_bypass_header_on_the_upgrade_sends_every_message_as_it_is(env: Rig) -> None:
+    message = json.dumps({"type": "response.create", "model": "gpt-5", "input": responses_input(LOG)})
+    with open_socket(env.url, {**AUTH, "x-headroom-bypass": "1"}) as ws:
+        ws.send(message)
+        while json.loads(ws.recv(timeout=10))["type"] not in _END:
+            pass
+    (req,) = env.up.model_requests
+    assert req.body == message.encode() and "x-headroom-bypass" not in req.headers
+
+
 def test_small_messages_go_byte_for_byte(env: Rig) -> None:
     message = json.dumps({"type": "response.create", "model": "gpt-5", "input": "hi", "store": False})
     with open_socket(env.url) as ws:

@@ -36,7 +36,14 @@ from headroom.proxy._context import ProxyContext
 from headroom.proxy._errors import error_dict
 from headroom.proxy._pending import Conversation, client_identity
 from headroom.proxy._relay_responses import ResponsesRelay
-from headroom.proxy._routes import budget_refusal, client_headers, defines_retrieve, new_request_id, prepare
+from headroom.proxy._routes import (
+    budget_refusal,
+    bypassed,
+    client_headers,
+    defines_retrieve,
+    new_request_id,
+    prepare,
+)
 from headroom.proxy._sse import SSEEvent, dumps
 from headroom.proxy._stats import RequestRecord
 from headroom.proxy._tasks import last_user_text
@@ -178,6 +185,7 @@ class _Session:
         self.upstream = upstream
         self.turns: deque[_Turn] = deque()
         self.identity = client_identity(websocket.scope["headers"])
+        self.bypass = bypassed(websocket.scope)  # x-headroom-bypass: every message goes as sent
         self.client_gone = False
 
     async def run(self) -> None:
@@ -235,6 +243,10 @@ class _Session:
             return
         payload = {k: v for k, v in data.items() if k != "type"}
         rec = RequestRecord(request_id=new_request_id(), api=API, model=str(payload.get("model") or ""), stream=True)
+        if self.bypass:  # accounted, nothing else
+            self.turns.append(_Turn(rec, payload, Conversation(self.identity, API, payload), intercept=False))
+            await self.upstream.send(text)
+            return
         refusal = budget_refusal(self.ctx)
         if refusal is not None:
             rec.status, rec.error = 429, "budget spent"
