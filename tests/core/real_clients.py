@@ -73,7 +73,10 @@ def make_project(root: Path) -> str:
     """A project with 307 tests, 3 failing; returns the shell command that runs them verbosely."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "test_shop.py").write_text(SHOP_TESTS)
-    return f"cd {root} && {sys.executable} -m pytest -v -p no:cacheprovider -p no:randomly test_shop.py"
+    # Without plugin autoload the run takes ~1 s instead of ~3 s, so a busy machine does not push it past
+    # the clients' own time limits (both cut or background a command that runs long).
+    pytest = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -v -p no:cacheprovider"
+    return f"cd {root} && {pytest} test_shop.py"
 
 
 def first_turn(client: str, command: str) -> Reply:
