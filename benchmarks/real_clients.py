@@ -30,6 +30,7 @@ from tests.core.real_clients import SUMMARY, TRACEBACK_LINE, run_client
 CASES = [
     ("claude", False),
     ("claude", True),
+    ("claude-bash", False),
     ("codex", False),
     ("codex", True),
     ("codex-5.1", False),
@@ -37,6 +38,7 @@ CASES = [
 ]
 NAMES = {
     "claude": "Claude Code 2.1.197 (default tools)",
+    "claude-bash": "Claude Code 2.1.197 --tools Bash",
     "codex": "Codex 0.171.0 (default)",
     "codex-5.1": "Codex 0.171.0 -m gpt-5.1-codex",
 }
