@@ -302,3 +302,20 @@ def test_deterministic_across_runs_and_processes() -> None:
 def test_short_logs_are_left_alone() -> None:
     text = build_log(20)
     assert LogCompressor().compress(text, ref=make_ref(text), task=TaskContext(), detection=LOG) is None
+
+
+def test_a_log_made_of_failures_keeps_the_asked_ones_and_still_shrinks() -> None:
+    """A type checker's run where every line is an error: the asked-about errors stay, the rest
+    compete for the budget instead of all being kept as failures."""
+    syllables = ["ka", "lo", "mi", "nu", "pe", "ri", "so", "tu", "va", "ze", "bo", "di", "fa", "gu", "he", "jo"]
+    names = [a + b + c for a in syllables for b in syllables for c in syllables[:2]]
+    lines = [
+        f"src/lib/file{i}.js({i},{i % 40}): error TS2339: Property {names[i]} does not exist on type."
+        for i in range(400)
+    ]
+    lines[217] = "src/lib/linter.js(1056,20): error TS2554: Expected 3 arguments, but got 2."
+    text = "\n".join(lines)
+    task = TaskContext(query="Where does tsc report TS2554 (wrong argument count)?")
+    out = LogCompressor().compress(text, ref=make_ref(text), task=task, detection=Detection(ContentType.LOG))
+    assert out is not None and len(out) < 0.5 * len(text)
+    assert lines[217] in out

@@ -90,3 +90,20 @@ def test_a_huge_set_is_kept_as_an_even_spread_and_the_marker_says_how_many(store
     summary = parse_markers(out)[0].summary
     m = re.search(r"the question asks for a set: (\d+) of its (\d+) lines kept", summary)
     assert m is not None and int(m[1]) == len(kept) and int(m[2]) == len(installed)
+
+
+def test_a_set_of_qualified_errors_keeps_those_errors_not_every_error(store: MemoryStore) -> None:
+    """ "List every attr-defined error": the errors carrying the qualifier, not all errors."""
+    lines = []
+    for i in range(300):
+        if i % 25 == 3:
+            lines.append(f'pkg/mod{i}.py:{i}: error: Module "m{i}" has no attribute "x{i}"  [attr-defined]')
+        else:
+            lines.append(f"pkg/mod{i}.py:{i}: error: Function is missing a type annotation  [no-untyped-def]")
+    lines.append("Found 300 errors in 300 files (checked 300 source files)")
+    text = "\n".join(lines)
+    out = headroom.compress(
+        openai_conversation(text, question="List every attr-defined error mypy reports."), model="gpt-4o", store=store
+    ).messages[-1]["content"]
+    assert all(line in out for line in lines if "attr-defined" in line)
+    assert sum(1 for line in lines if "no-untyped-def" in line and line in out) < 100

@@ -46,6 +46,8 @@ class LogCompressor:
         tail: lines always kept at the end.
         failure_instances: at most this many instances of one failure-line template are always
             kept (the rest compete in the budget like other lines).
+        failure_share: when the failure lines are more than this share of the log (a compiler run
+            where every line is an error), only those matching the task are always kept.
         gap_chars: an omitted run shorter than this is kept verbatim (a marker would cost more).
         alert_share: share of the budget reserved for errors and warnings (lines of severity 2+).
         min_value: lines below errors and warnings worth less than this are never kept for the
@@ -64,6 +66,7 @@ class LogCompressor:
     head: int = 3
     tail: int = 3
     failure_instances: int = 25
+    failure_share: float = 0.5
     gap_chars: int = 120
     alert_share: float = 0.85
     big_gap: int = 24
@@ -101,13 +104,18 @@ class LogCompressor:
         """The lines to keep, and what the marker must say about a set question's lines."""
         n = len(lines)
         keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
-        keep |= self._failures(lines, templates)
+        rel = relevance(text, terms)
+        failures = self._failures(lines, templates)
+        if sum(len(lines[i]) + 1 for i in failures) <= self.failure_share * len(text):
+            keep |= failures
+        else:  # a log made of failures: those the task names stay, the rest compete as alerts
+            keep |= {i for i in failures if rel[i] > 0}
         heads = record_heads(continuations(lines))
         # Lines of one template share their level and alert words: judge one line per template.
         by_template = severities([lines[m[0]] for m in templates.members])
         own = [by_template[t] if t >= 0 else 0.0 for t in templates.of_line]
         sev = [max(own[i], own[h]) for i, h in enumerate(heads)]  # details share their record's level
-        values = line_values(templates, sev, relevance(text, terms), heads)
+        values = line_values(templates, sev, rel, heads)
         # Lines worth less than `min_value` only ever compete as alerts: leave the rest out of the sort.
         candidates = (i for i in range(n) if values[i] >= self.min_value or (sev[i] >= 2 and values[i] > 0))
         ranked = sorted(candidates, key=lambda i: (-values[i], i))
@@ -135,7 +143,10 @@ class LogCompressor:
         own room (past it, an even spread); returns the marker's note when some had to be left out."""
         wanted = {templates.of_line[i] for i, r in enumerate(rel) if r > 0 and templates.of_line[i] >= 0}
         if asked.min_severity is not None:
-            wanted |= {t for t, sev in enumerate(by_template) if sev >= asked.min_severity}
+            severe = {t for t, sev in enumerate(by_template) if sev >= asked.min_severity}
+            # "every attr-defined error": when the lines the terms point at are all of the named
+            # severity, they are the set; otherwise the question means every line of that severity.
+            wanted = wanted if wanted and wanted <= severe else wanted | severe
         members = sorted(i for t in wanted for i in templates.members[t])
         if not members:
             return ""
