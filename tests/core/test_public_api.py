@@ -10,6 +10,9 @@ from pathlib import Path
 import headroom
 
 PUBLIC = {
+    "RETRIEVE_ROUNDS",
+    "RetrievalTurn",
+    "retrieval_turn",
     "BlockReport",
     "CompressOptions",
     "CompressResult",

@@ -234,12 +234,15 @@ def test_unknown_ref_comes_back_as_an_error_the_model_reads(auth_log: str, store
     assert messages[-1].content == ANSWER
 
 
-def test_retrieval_rounds_are_bounded(auth_log: str, store: MemoryStore) -> None:
+@pytest.mark.parametrize(("rounds", "calls"), [(2, 1 + 3), (None, 1 + 4)])
+def test_retrieval_rounds_are_bounded(auth_log: str, store: MemoryStore, rounds: int | None, calls: int) -> None:
+    """One option name and default with the proxy and headroom-litellm: retrieve_rounds=3."""
     fake = ScriptedChatModel(script=[call("read_log", {"path": "/var/log/auth.log"}, "c1")])
     fake.script.extend(call("headroom_retrieve", {"ref": "0123456789abcdef"}, f"r{i}") for i in range(10))
     read_log = make_read_log(auth_log)
-    model = HeadroomChatModel(model=fake, store=store, max_retrieve_rounds=2).bind_tools([read_log])
+    option = {} if rounds is None else {"retrieve_rounds": rounds}
+    model = HeadroomChatModel(model=fake, store=store, **option).bind_tools([read_log])
     messages, _ = run_agent(model, [read_log], stream=False)
-    assert len(fake.calls) == 1 + 3  # the read, then the first call and two answered rounds
+    assert len(fake.calls) == calls  # the read, then the first call and the answered rounds
     last = messages[-1]
     assert isinstance(last, AIMessage) and not last.tool_calls

@@ -103,9 +103,10 @@ def test_retrieve_calls_are_answered_without_reaching_the_caller(
     assert "headroom_retrieve" in tool_names(second.json)
 
 
-def test_a_mixed_turn_echoes_only_the_retrieve_call(
+def test_a_mixed_turn_goes_to_the_caller_and_our_call_is_answered_on_its_next_request(
     up: FakeUpstream, store: MemoryStore, install: Install, run: Run
 ) -> None:
+    """The proxy's policy (headroom.retrieval_turn): a client call never waits behind our rounds."""
     install(HeadroomCallback(store=store))
 
     def mixed(request: Any) -> Reply:
@@ -115,13 +116,32 @@ def test_a_mixed_turn_echoes_only_the_retrieve_call(
 
     up.script(mixed, Reply.say("Done."))
     reply = run(acomplete(up, tools=[TOOL]))
+    assert len(up.model_requests) == 1
+    calls = reply.choices[0].message.tool_calls
+    assert [c.function.name for c in calls] == ["get_requests", "headroom_retrieve"]
+    # The caller runs its tool and answers ours as it can; the original replaces that answer.
+    history = [
+        *openai_messages(),
+        {"role": "assistant", "content": "Checking.", "tool_calls": [c.model_dump() for c in calls]},
+        {"role": "tool", "tool_call_id": calls[0].id, "content": "[]"},
+        {"role": "tool", "tool_call_id": calls[1].id, "content": "error: unknown tool headroom_retrieve"},
+    ]
+    reply = run(acomplete(up, tools=[TOOL], messages=history))
     assert reply.choices[0].message.content == "Done."
-    second = up.model_requests[1].json["messages"]
-    assistant, answer = second[-2], second[-1]
-    assert [c["function"]["name"] for c in assistant["tool_calls"]] == ["headroom_retrieve"]
-    assert answer["tool_call_id"] == assistant["tool_calls"][0]["id"]
+    answer = _tool_message(up.model_requests[1].json, calls[1].id)
     # A query returns only the matching rows, with their line numbers.
-    assert '"status": 500' in answer["content"] and '"status": 200' not in answer["content"]
+    assert '"status": 500' in answer and '"status": 200' not in answer
+
+
+def test_retrieve_rounds_is_one_option_with_the_proxys_default(
+    up: FakeUpstream, store: MemoryStore, install: Install, run: Run
+) -> None:
+    assert HeadroomCallback(store=store).retrieve_rounds == 3
+    install(HeadroomCallback(store=store, retrieve_rounds=1))
+    up.script(retrieve_first_ref, retrieve_first_ref, retrieve_first_ref, Reply.say("Done."))
+    reply = run(acomplete(up, tools=[TOOL]))
+    assert len(up.model_requests) == 2  # the first call and one answered round
+    assert not reply.choices[0].message.tool_calls  # the rounds are spent: our call comes off, the turn ends
 
 
 class _Payloads(CustomLogger):

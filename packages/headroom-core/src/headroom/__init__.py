@@ -21,10 +21,12 @@ from headroom.store import (
     Store,
     default_store,
 )
+from headroom.turns import RETRIEVE_ROUNDS, RetrievalTurn, retrieval_turn
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "RETRIEVE_ROUNDS",
     "BlockReport",
     "CompressOptions",
     "CompressResult",
@@ -33,6 +35,7 @@ __all__ = [
     "RefError",
     "RefExpiredError",
     "RefNotFoundError",
+    "RetrievalTurn",
     "SQLiteStore",
     "Store",
     "TextResult",
@@ -43,6 +46,7 @@ __all__ = [
     "default_store",
     "find_refs",
     "format_marker",
+    "retrieval_turn",
     "retrieve",
     "retrieve_tool_result",
 ]

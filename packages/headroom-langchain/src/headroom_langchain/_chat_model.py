@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headroom import CompressOptions, Store
+from headroom import RETRIEVE_ROUNDS, CompressOptions, Store, retrieval_turn
 from headroom.markers import RETRIEVE_TOOL_NAME
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -22,7 +22,6 @@ from pydantic import BaseModel, Field
 from headroom_langchain._convert import compress_lc
 from headroom_langchain._retrieve import (
     answer,
-    is_retrieve_call,
     retrieve_tool_definition,
     strip_message,
     tool_name,
@@ -86,8 +85,10 @@ class HeadroomChatModel(BaseChatModel):
         answer_retrieve: offer ``headroom_retrieve`` and answer it inside the wrapper. When False (or
             when your bound tools already include a ``headroom_retrieve`` tool, such as
             `headroom_retrieve_tool`), the calls are left to your agent.
-        max_retrieve_rounds: how many times one call may answer ``headroom_retrieve`` before the
-            model's reply is returned as it is (with the retrieval calls removed).
+        retrieve_rounds: how many times one call may answer ``headroom_retrieve`` before the
+            model's reply is returned as it is (with the retrieval calls removed); the same option
+            and default (`headroom.RETRIEVE_ROUNDS`) as the proxy's. A reply that also calls your
+            tools goes to your agent at once (`headroom.retrieval_turn`), without the retrieval calls.
     """
 
     model: BaseChatModel
@@ -95,7 +96,7 @@ class HeadroomChatModel(BaseChatModel):
     model_name: str | None = None
     options: CompressOptions = Field(default_factory=CompressOptions)
     answer_retrieve: bool = True
-    max_retrieve_rounds: int = Field(default=4, ge=0)
+    retrieve_rounds: int = Field(default=RETRIEVE_ROUNDS, ge=0)
 
     @property
     def _llm_type(self) -> str:
@@ -187,12 +188,13 @@ class HeadroomChatModel(BaseChatModel):
         call_kwargs = self._retrieve_kwargs(kwargs, extra) if packed.refs and answer_calls else kwargs
         return _Call(packed.messages, call_kwargs, answer_calls)
 
-    def _followup(self, reply: BaseMessage, call: _Call, at: int) -> list[BaseMessage] | None:
+    def _followup(self, reply: BaseMessage, call: _Call, at: int, rounds: int) -> list[BaseMessage] | None:
         """The reply and the answers to its retrieval calls, or None when the reply is final."""
         if not call.answer or not isinstance(reply, AIMessage) or not reply.tool_calls:
             return None
-        if not all(is_retrieve_call(tc) for tc in reply.tool_calls):
-            return None  # other tools too: the agent runs those; the retrieval calls are dropped
+        names = [tc["name"] for tc in reply.tool_calls]
+        if retrieval_turn(names, rounds_done=rounds, retrieve_rounds=self.retrieve_rounds).action != "continue":
+            return None  # the agent gets the reply (its own calls kept, ours removed by _finish)
         reply = with_call_ids(reply, at)
         return [reply, *answer(reply.tool_calls, self.store)]
 
@@ -226,7 +228,7 @@ class HeadroomChatModel(BaseChatModel):
             # Our run manager goes in so the inner model's tokens belong to this one traced run.
             result = self.model._generate(call.messages, stop=stop, run_manager=run_manager, **call.kwargs)
             reply = result.generations[0].message
-            follow = self._followup(reply, call, len(history)) if rounds < self.max_retrieve_rounds else None
+            follow = self._followup(reply, call, len(history), rounds)
             if follow is None:
                 return self._finish(result, call, usage)
             usage, rounds = _add_usage(usage, reply), rounds + 1
@@ -245,9 +247,7 @@ class HeadroomChatModel(BaseChatModel):
             call = await asyncio.to_thread(self._prepare, history, kwargs, extra)
             result = await self.model._agenerate(call.messages, stop=stop, run_manager=run_manager, **call.kwargs)
             reply = result.generations[0].message
-            follow = None
-            if rounds < self.max_retrieve_rounds:
-                follow = await asyncio.to_thread(self._followup, reply, call, len(history))
+            follow = await asyncio.to_thread(self._followup, reply, call, len(history), rounds)
             if follow is None:
                 return self._finish(result, call, usage)
             usage, rounds = _add_usage(usage, reply), rounds + 1
@@ -287,7 +287,7 @@ class HeadroomChatModel(BaseChatModel):
                 if out is not None:
                     yield out
             reply = relay.message()
-            follow = self._followup(reply, call, len(history)) if rounds < self.max_retrieve_rounds else None
+            follow = self._followup(reply, call, len(history), rounds)
             if follow is None:
                 yield relay.closing()
                 return
@@ -311,9 +311,7 @@ class HeadroomChatModel(BaseChatModel):
                 if out is not None:
                     yield out
             reply = relay.message()
-            follow = None
-            if rounds < self.max_retrieve_rounds:
-                follow = await asyncio.to_thread(self._followup, reply, call, len(history))
+            follow = await asyncio.to_thread(self._followup, reply, call, len(history), rounds)
             if follow is None:
                 yield relay.closing()
                 return

@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import litellm
-from headroom import CompressOptions, Store
+from headroom import RETRIEVE_ROUNDS, CompressOptions, Store
 from headroom.markers import RETRIEVE_TOOL_NAME
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.integrations.custom_logger import AgenticLoopPlan, AgenticLoopRequestPatch
 
 from headroom_litellm._api import METADATA_KEYS, Api, api_for, has_retrieve_tool
 from headroom_litellm._compat import skip_unavailable_mcp
-from headroom_litellm._loop import RetrieveCalls, follow_up_messages, retrieve_calls
+from headroom_litellm._loop import RetrieveCalls, continue_with, follow_up_messages, rounds_in
 from headroom_litellm._request import compress_call, follow_up_metadata
 
 __all__ = ["HeadroomCallback", "StreamingMode"]
@@ -47,7 +47,9 @@ class HeadroomCallback(CustomLogger):
 
     When compression leaves markers, ``headroom_retrieve`` is added to the request's tools; the model's
     calls to it are answered here, from the store, and the model is asked again, so the caller only
-    ever sees the final answer. LiteLLM's loop guards apply (``max_agentic_loops``, default 3).
+    ever sees the final answer, for at most ``retrieve_rounds`` rounds. A turn that also calls the
+    caller's tools goes to the caller at once (`headroom.retrieval_turn`, the proxy's policy); the
+    result it gives our call is replaced by the original on its next request.
 
     Args:
         store: where originals go; None means the process-wide default store (SQLite under
@@ -57,13 +59,23 @@ class HeadroomCallback(CustomLogger):
             at once (Anthropic ``/v1/messages`` streams are held back the same way). ``"inline"``:
             the stream flows live; a ``headroom_retrieve`` call the model makes reaches the client,
             and on the next request its result is filled in from the store (inline expansion).
+        retrieve_rounds: the most retrieval rounds per request (`headroom.RETRIEVE_ROUNDS`, the
+            proxy's default); LiteLLM's own ``max_agentic_loops`` guard applies too.
         **options: fields of `headroom.CompressOptions` (checked here; unknown names raise TypeError).
     """
 
     server_fulfilled_tool_names: ClassVar[frozenset[str]] = frozenset({RETRIEVE_TOOL_NAME})
 
-    def __init__(self, store: Store | None = None, *, streaming: StreamingMode = "buffer", **options: Any) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        streaming: StreamingMode = "buffer",
+        retrieve_rounds: int = RETRIEVE_ROUNDS,
+        **options: Any,
+    ) -> None:
         super().__init__()
+        self.retrieve_rounds = retrieve_rounds
         if streaming not in ("buffer", "inline"):
             raise ValueError(f"streaming must be 'buffer' or 'inline', not {streaming!r}")
         CompressOptions.from_kwargs(options)
@@ -133,12 +145,17 @@ class HeadroomCallback(CustomLogger):
 
     # ---- retrieval loop: chat completions ----------------------------------------------------------
 
-    def _found(self, response: Any, tools: Any, stream: bool) -> RetrieveCalls | None:
+    def _found(
+        self, response: Any, messages: Any, tools: Any, stream: bool, kwargs: Mapping[str, Any]
+    ) -> RetrieveCalls | None:
         if stream and self.streaming == "inline":
             return None
         if not has_retrieve_tool(tools):
             return None
-        return retrieve_calls(response)
+        # LiteLLM's depth is not seen by every gate (an outer loop sees depth 0); the follow-up's
+        # history says how many rounds were answered.
+        done = max(int(kwargs.get("_agentic_loop_depth") or 0), rounds_in(messages))
+        return continue_with(response, rounds_done=done, retrieve_rounds=self.retrieve_rounds)
 
     async def async_should_run_chat_completion_agentic_loop(
         self,
@@ -151,7 +168,7 @@ class HeadroomCallback(CustomLogger):
         kwargs: dict[str, Any],
     ) -> tuple[bool, dict[str, Any]]:
         """Provider-level gate (OpenAI-SDK and HTTP providers): does the answer call ``headroom_retrieve``?"""
-        found = self._found(response, tools, stream)
+        found = self._found(response, messages, tools, stream, kwargs)
         return (True, {"api": found[0], "tool_calls": found[1]}) if found else (False, {})
 
     async def async_run_chat_completion_agentic_loop(
@@ -168,10 +185,10 @@ class HeadroomCallback(CustomLogger):
         """OpenAI-SDK providers: answer the retrieve calls and ask the model again.
 
         The follow-up goes through LiteLLM like any call (its own hooks included) with the loop depth
-        LiteLLM tracks; past ``max_agentic_loops`` (default 3) the model's answer is returned as is.
+        LiteLLM tracks; past ``max_agentic_loops`` the model's answer is returned as is.
         """
         depth = int(kwargs.get("_agentic_loop_depth") or 0)
-        limit = int(kwargs.get("max_agentic_loops") or 3)
+        limit = min(int(kwargs.get("max_agentic_loops") or self.retrieve_rounds), self.retrieve_rounds)
         if depth >= limit:
             log.warning("headroom: %d retrieval rounds reached; returning the model's answer as is", depth)
             return response
@@ -218,7 +235,7 @@ class HeadroomCallback(CustomLogger):
     ) -> tuple[bool, dict[str, Any]]:
         """LiteLLM's general gate: chat completions of every provider, ``/v1/messages``, ``/v1/responses``."""
         api = _SURFACES.get(str(kwargs.get("_agentic_loop_api_surface")))
-        found = self._found(response, tools, stream) if api else None
+        found = self._found(response, messages, tools, stream, kwargs) if api else None
         if not found or found[0] != api:
             return False, {}
         return True, {"api": found[0], "tool_calls": found[1]}

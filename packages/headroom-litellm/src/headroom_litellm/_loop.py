@@ -1,9 +1,10 @@
 """The retrieval round trip: find ``headroom_retrieve`` calls in a model response and build the follow-up turn.
 
 Responses come as LiteLLM objects (``ModelResponse`` for chat completions, ``ResponsesAPIResponse``)
-or as plain dicts (Anthropic ``/v1/messages``). Only the retrieve calls are echoed back with their
-answers: other tool calls of the same turn are dropped, so the model re-plans them with the
-retrieved content in view (echoing them would leave calls without results, which providers reject).
+or as plain dicts (Anthropic ``/v1/messages``). What a turn leads to is `headroom.retrieval_turn`'s
+decision, the proxy's policy: only a turn whose tool calls are all ``headroom_retrieve`` is answered
+here and continued; a turn that also calls the caller's tools goes to the caller as it is, and the
+result it gives our call is replaced by the original on its next request (`headroom_litellm._expand`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from headroom import Store, retrieve_tool_result
+from headroom import RETRIEVE_ROUNDS, Store, retrieval_turn, retrieve_tool_result
 from headroom.formats import FormatName
 from headroom.markers import RETRIEVE_TOOL_NAME
 
 from headroom_litellm._api import Api
 
-__all__ = ["RetrieveCalls", "follow_up_messages", "retrieve_calls"]
+__all__ = ["RetrieveCalls", "continue_with", "follow_up_messages", "retrieve_calls", "rounds_in"]
 
 RetrieveCalls = tuple[Api, list[dict[str, Any]]]
 """The API a response speaks and its ``headroom_retrieve`` calls, as that API writes tool calls."""
@@ -71,6 +72,107 @@ def retrieve_calls(response: Any) -> RetrieveCalls | None:
         return "anthropic-messages", blocks
     items = [i for i in _items(response, "output") if _is_retrieve(i)]
     return ("openai-responses", items) if items else None
+
+
+def _call_names(response: Any) -> list[str]:
+    """The tool name of every call in a response (any API)."""
+    message = _chat_message(response)
+    if message is not None:
+        return [
+            str((c.get("function") or {}).get("name"))
+            for c in message.get("tool_calls") or []
+            if isinstance(c, Mapping)
+        ]
+    kinds = ("tool_use", "function_call", "custom_tool_call")
+    items = _items(response, "content") + _items(response, "output")
+    return [str(i.get("name")) for i in items if i.get("type") in kinds]
+
+
+def rounds_in(messages: Any) -> int:
+    """Retrieval rounds already answered in a follow-up: our turns since the caller's last message."""
+    if not isinstance(messages, list):
+        return 0
+    rounds = 0
+    for m in reversed(messages):
+        m = _plain(m)
+        if not isinstance(m, Mapping):
+            break
+        role, kind = m.get("role"), m.get("type")
+        if role == "tool" or kind == "function_call_output" or _only_results(m):
+            continue
+        if kind == "function_call" and m.get("name") == RETRIEVE_TOOL_NAME:
+            rounds += 1  # Responses: one item per call; a round of several calls counts as several
+            continue
+        if kind == "reasoning":
+            continue
+        if role == "assistant" and _retrieve_only(m):
+            rounds += 1
+            continue
+        break
+    return rounds
+
+
+def _only_results(m: Mapping[str, Any]) -> bool:
+    content = m.get("content")
+    blocks = [_plain(b) for b in content] if isinstance(content, list) else []
+    return (
+        m.get("role") == "user"
+        and bool(blocks)
+        and all(isinstance(b, Mapping) and b.get("type") == "tool_result" for b in blocks)
+    )
+
+
+def _retrieve_only(m: Mapping[str, Any]) -> bool:
+    calls = [_plain(c) for c in m.get("tool_calls") or []]
+    names = [(c.get("function") or {}).get("name") for c in calls if isinstance(c, Mapping)]
+    content = m.get("content")
+    blocks = [_plain(b) for b in content] if isinstance(content, list) else []
+    names += [b.get("name") for b in blocks if isinstance(b, Mapping) and b.get("type") == "tool_use"]
+    return bool(names) and all(n == RETRIEVE_TOOL_NAME for n in names)
+
+
+def continue_with(response: Any, *, rounds_done: int, retrieve_rounds: int = RETRIEVE_ROUNDS) -> RetrieveCalls | None:
+    """The retrieve calls to answer before asking the model again, or None when the turn goes to the caller."""
+    found = retrieve_calls(response)
+    if found is None:
+        return None
+    turn = retrieval_turn(_call_names(response), rounds_done=rounds_done, retrieve_rounds=retrieve_rounds)
+    if turn.action == "stop":
+        _strip_retrieve_calls(response)
+    return found if turn.action == "continue" else None
+
+
+def _strip_retrieve_calls(response: Any) -> None:
+    """Take our calls out of a response whose rounds are spent, so the turn ends as a plain answer.
+
+    In place: LiteLLM hands the same object on to any outer loop and to the caller.
+    """
+    choices = response.get("choices") if isinstance(response, dict) else getattr(response, "choices", None)
+    if choices:
+        choice = choices[0]
+        message = choice.get("message") if isinstance(choice, dict) else getattr(choice, "message", None)
+        if message is None:
+            return
+        calls = message.get("tool_calls") if isinstance(message, dict) else getattr(message, "tool_calls", None)
+        kept = [c for c in calls or [] if (_plain(c).get("function") or {}).get("name") != RETRIEVE_TOOL_NAME]
+        _set(message, "tool_calls", kept or None)
+        if not kept:
+            _set(choice, "finish_reason", "stop")
+        return
+    for key, done in (("content", ("stop_reason", "end_turn")), ("output", None)):
+        items = response.get(key) if isinstance(response, dict) else getattr(response, key, None)
+        if isinstance(items, list) and any(_is_retrieve(_plain(i)) for i in items if isinstance(_plain(i), Mapping)):
+            kept = [i for i in items if not (isinstance(_plain(i), Mapping) and _is_retrieve(_plain(i)))]
+            _set(response, key, kept)
+            if done and not any(_plain(i).get("type") == "tool_use" for i in kept if isinstance(_plain(i), Mapping)):
+                _set(response, *done)
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    if isinstance(obj, dict):
+        obj[name] = value
+    else:
+        setattr(obj, name, value)
 
 
 def follow_up_messages(

@@ -9,12 +9,12 @@ import litellm
 from headroom_litellm._api import has_retrieve_tool
 from headroom_litellm._callback import HeadroomCallback
 from headroom_litellm._compat import skip_unavailable_mcp
-from headroom_litellm._loop import follow_up_messages, retrieve_calls
+from headroom_litellm._loop import continue_with, follow_up_messages
 
 __all__ = ["completion"]
 
 
-def completion(*, callback: HeadroomCallback | None = None, max_retrievals: int = 3, **kwargs: Any) -> Any:
+def completion(*, callback: HeadroomCallback | None = None, retrieve_rounds: int | None = None, **kwargs: Any) -> Any:
     """``litellm.completion`` with the messages compressed and ``headroom_retrieve`` answered here.
 
     LiteLLM calls no async hooks on its sync path (and prompt-management hooks only when a
@@ -23,7 +23,8 @@ def completion(*, callback: HeadroomCallback | None = None, max_retrievals: int 
 
     Args:
         callback: the callback whose store and options to use; a default `HeadroomCallback` when None.
-        max_retrievals: at most this many retrieval rounds; after them the model's answer is returned as is.
+        retrieve_rounds: at most this many retrieval rounds (default: the callback's, 3); after them
+            the model's answer is returned as is.
         **kwargs: everything ``litellm.completion`` takes (``model``, ``messages``, ``tools``, ...).
 
     Returns:
@@ -38,9 +39,10 @@ def completion(*, callback: HeadroomCallback | None = None, max_retrievals: int 
     cb = callback or HeadroomCallback()
     request = skip_unavailable_mcp(cb.compress(dict(kwargs), "openai-chat"))
     response = litellm.completion(**request)
-    for _ in range(max_retrievals):
-        found = retrieve_calls(response) if has_retrieve_tool(request.get("tools")) else None
-        if found is None:
+    rounds = cb.retrieve_rounds if retrieve_rounds is None else retrieve_rounds
+    for done in range(rounds):
+        found = continue_with(response, rounds_done=done, retrieve_rounds=rounds)
+        if found is None or not has_retrieve_tool(request.get("tools")):
             break
         messages = follow_up_messages(request["messages"], response, found, store=cb.store)
         request = {k: v for k, v in request.items() if k != "tool_choice"} | {"messages": messages}

@@ -17,8 +17,9 @@ import anyio
 from starlette.responses import StreamingResponse
 
 from headroom.api import retrieve_tool_result
+from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.proxy._context import ProxyContext
-from headroom.proxy._dialects import DIALECTS, Dialect, is_ours, sum_usage
+from headroom.proxy._dialects import DIALECTS, Dialect, sum_usage
 from headroom.proxy._errors import error_event
 from headroom.proxy._forward import (
     TRANSPORT_ERRORS,
@@ -38,6 +39,7 @@ from headroom.proxy._sse import SSEParser, dumpb
 from headroom.proxy._stats import RequestRecord
 from headroom.proxy._usage import usage_object, usage_of
 from headroom.proxy.backends import UpstreamCall, UpstreamResponse
+from headroom.turns import RetrievalTurn, retrieval_turn
 
 __all__ = ["managed"]
 
@@ -52,6 +54,10 @@ _RELAYS: dict[str, type[Relay]] = {
 
 def _next_call(call: UpstreamCall, body: Obj) -> UpstreamCall:
     return dataclasses.replace(call, body=dumpb(body), payload=body)
+
+
+def _turn(ctx: ProxyContext, names: list[str], rounds_done: int) -> RetrievalTurn:
+    return retrieval_turn(names, rounds_done=rounds_done, retrieve_rounds=ctx.settings.retrieve_rounds)
 
 
 def _answer(ctx: ProxyContext, dialect: Dialect, calls: list[Obj]) -> list[Obj]:
@@ -144,14 +150,18 @@ async def _loop(
             return RawResponse(resp.status_code, response_headers(resp.headers, decoded=True, extra=extra), raw)
         usages.append(usage_object(call.api, data))
         calls = dialect.calls(data)
-        ours = [c for c in calls if is_ours(dialect, c)]
-        if not ours:
+        turn = _turn(ctx, [dialect.name(c) for c in calls], round_no)
+        if turn.action == "final":
+            break
+        ours = [calls[i] for i in turn.ours]
+        ours_ids = {dialect.call_id(c) for c in ours}
+        if turn.action == "stop":
+            data = dialect.strip(data, ours_ids)
             break
         results = _answer(ctx, dialect, ours)
         rec.retrieve_calls += len(ours)
-        ours_ids = {dialect.call_id(c) for c in ours}
-        theirs = [dialect.call_id(c) for c in calls if not is_ours(dialect, c)]
-        if theirs or round_no == ctx.settings.retrieve_rounds:
+        if turn.action == "hand_over":
+            theirs = [dialect.call_id(calls[i]) for i in turn.theirs]
             ctx.pending.remember(conversation, theirs, ours, results, response_id=str(data.get("id") or ""))
             data = dialect.strip(data, ours_ids)
             break
@@ -209,14 +219,16 @@ async def _stream(
                 yield error_event(call.api, 502, rec.error)
                 return
             relay.end_round()
-            ours = relay.our_calls()
-            if not ours or relay.failed:
+            ours, theirs = relay.our_calls(), relay.client_call_ids()
+            turn = _turn(ctx, [RETRIEVE_TOOL_NAME] * len(ours) + ["client"] * len(theirs), round_no)
+            if turn.action == "final" or relay.failed:
                 break
             hid = True
+            if turn.action == "stop":
+                break  # our calls were held back from the client; the turn ends there
             results = _answer(ctx, dialect, ours)
             rec.retrieve_calls += len(ours)
-            theirs = relay.client_call_ids()
-            if theirs or round_no == ctx.settings.retrieve_rounds:
+            if turn.action == "hand_over":
                 shown = relay.response_id if isinstance(relay, ResponsesRelay) else None
                 ctx.pending.remember(conversation, theirs, ours, results, response_id=shown)
                 break

@@ -10,6 +10,7 @@ import click
 
 from headroom.proxy._wrap import TOOLS, run_wrapped
 from headroom.proxy.settings import DEFAULT_ANTHROPIC_URL, DEFAULT_OPENAI_URL, ProxySettings, is_loopback
+from headroom.turns import RETRIEVE_ROUNDS
 
 __all__ = ["proxy", "wrap"]
 
@@ -59,7 +60,13 @@ def _region(backend: str, region: str | None) -> str | None:
 @click.option("--budget", type=float, help="USD allowed per period; then model requests get 429.")
 @click.option("--budget-period", type=click.Choice(["hour", "day", "month"]), default="day", show_default=True)
 @click.option("--no-compress", is_flag=True, help="Relay and count only.")
-@click.option("--retrieve-rounds", type=int, default=3, show_default=True, help="headroom_retrieve rounds per request.")
+@click.option(
+    "--retrieve-rounds",
+    type=int,
+    default=RETRIEVE_ROUNDS,
+    show_default=True,
+    help="headroom_retrieve rounds per request.",
+)
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait for an upstream byte.")
 @click.option("--max-body-mb", type=float, default=64.0, show_default=True, help="Larger request bodies get 413.")
 def proxy(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from headroom.config import CompressOptions
+from headroom.turns import RETRIEVE_ROUNDS
 
 __all__ = [
     "DEFAULT_ANTHROPIC_URL",
@@ -92,7 +93,7 @@ class ProxySettings:
     budget_usd: float | None = None
     budget_period: BudgetPeriod = "day"
     compress: bool = True
-    retrieve_rounds: int = 3
+    retrieve_rounds: int = RETRIEVE_ROUNDS
     timeout: float = 600.0
     max_body_bytes: int = 64 * 1024 * 1024
     options: CompressOptions = field(default_factory=CompressOptions)
