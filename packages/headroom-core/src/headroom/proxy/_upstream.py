@@ -2,14 +2,16 @@
 
 A general client (httpx) costs about a millisecond of CPU per request in this setting; this one
 does only what a relay needs: send bytes it already has, read a response as it streams, reuse the
-connection. It serves the URL-and-headers backends; signing backends, entry-point backends and
-deployments behind an HTTP(S) proxy (``HTTPS_PROXY``...) use the shared httpx client instead.
+connection. The HTTP/1.1 framing is h11's (uvicorn's own parser), not hand-written. It serves the
+URL-and-headers backends; signing backends, entry-point backends and deployments behind an HTTP(S)
+proxy (``HTTPS_PROXY``...) use the shared httpx client instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 import time
 import zlib
@@ -17,10 +19,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import urlsplit
 
+import h11
+
 __all__ = ["LeanResponse", "UpstreamPool", "UpstreamTimeout"]
 
-_NO_BODY = frozenset({204, 304})
 _READ = 64 * 1024
+_MAX_HEAD = 1 << 20
+_NOT_IN_TARGET = re.compile(rb"[^\x21-\x7e]")  # what h11 (and HTTP) allow in a request target
 
 
 class UpstreamTimeout(TimeoutError):
@@ -42,14 +47,27 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 class _Conn:
+    """One connection and its HTTP/1.1 state (h11 does the framing: chunked, lengths, keep-alive)."""
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
         self.idle_since = 0.0
+
+    def reusable(self) -> bool:
+        """Whether the last exchange ended cleanly and both sides keep the connection open."""
+        return self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.writer.transport.abort()
+
+
+def _target(target: str) -> bytes:
+    """The request target as sent: the client's bytes, with any byte HTTP does not allow there escaped."""
+    raw = (target or "/").encode("latin-1")
+    return _NOT_IN_TARGET.sub(lambda m: b"%%%02X" % m[0][0], raw)
 
 
 class UpstreamPool:
@@ -93,13 +111,14 @@ class UpstreamPool:
             conn = idle.pop()
             fresh = now - conn.idle_since < self.keepalive_expiry
             if fresh and not conn.reader.at_eof() and not conn.writer.is_closing():
+                conn.h11.start_next_cycle()
                 return conn
             conn.close()
         return None
 
     def _give_back(self, key: tuple[str, str, int], conn: _Conn) -> None:
         idle = self._idle.setdefault(key, deque())
-        if len(idle) >= self.max_idle:
+        if len(idle) >= self.max_idle or not conn.reusable():
             conn.close()
         else:
             conn.idle_since = time.monotonic()
@@ -113,38 +132,43 @@ class UpstreamPool:
         scheme = parts.scheme
         host = parts.hostname or ""
         port = parts.port or (443 if scheme == "https" else 80)
-        target = target or "/"
+        name = f"[{host}]" if ":" in host else host
         default = (scheme, port) in (("http", 80), ("https", 443))
-        host_header = host if default else f"{host}:{port}"
-        if ":" in host and not default:
-            host_header = f"[{host}]:{port}"
-        lines = [f"{method} {target} HTTP/1.1", f"host: {host_header}"]
-        lines += [f"{k}: {v}" for k, v in headers]
+        fields = [("host", name if default else f"{name}:{port}"), *headers]
         if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
-            lines.append(f"content-length: {len(body)}")
-        wire = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+            fields.append(("content-length", str(len(body))))
         key = (scheme, host, port)
         conn = self._take(key) or await self._connect(scheme, host, port)
         try:
+            head = h11.Request(
+                method=method,
+                target=_target(target),
+                headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in fields],
+            )
+            wire = conn.h11.send(head) or b""
+            if body:
+                wire += conn.h11.send(h11.Data(data=body)) or b""
+            wire += conn.h11.send(h11.EndOfMessage()) or b""
             conn.writer.write(wire)
             return await self._read_head(conn, key, method)
+        except h11.LocalProtocolError as e:
+            conn.close()
+            raise UpstreamClosed(f"cannot send that request upstream: {e}") from e
         except BaseException:
             conn.close()  # a request is never sent twice: what the upstream did with it is unknown
             raise
 
     async def _read_head(self, conn: _Conn, key: tuple[str, str, int], method: str) -> LeanResponse:
         while True:
-            head = await _timed(conn.reader.readuntil(b"\r\n\r\n"), self.read_timeout, conn)
-            lines = head.decode("latin-1").split("\r\n")
-            status = int(lines[0].split(" ", 2)[1])
-            if status >= 200 or status == 101:
+            event = await _next_event(conn, self.read_timeout)
+            if isinstance(event, h11.Response):
                 break
-        headers = []
-        for line in lines[1:]:
-            if line:
-                name, _, value = line.partition(":")
-                headers.append((name.strip(), value.strip()))
-        return LeanResponse(self, key, conn, status, headers, method)
+            if isinstance(event, h11.InformationalResponse) and event.status_code == 101:
+                raise UpstreamClosed("the upstream switched protocols")
+            if isinstance(event, h11.ConnectionClosed):
+                raise UpstreamClosed("the upstream closed the connection before answering")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers.raw_items()]
+        return LeanResponse(self, key, conn, event.status_code, headers, method)
 
     async def aclose(self) -> None:
         """Close every idle connection."""
@@ -152,6 +176,19 @@ class UpstreamPool:
             for conn in idle:
                 conn.close()
         self._idle.clear()
+
+
+async def _next_event(conn: _Conn, timeout: float) -> object:
+    """The next h11 event, reading from the socket as it needs (each read within ``timeout``)."""
+    while True:
+        try:
+            event = conn.h11.next_event()
+        except h11.RemoteProtocolError as e:
+            raise UpstreamClosed(f"the upstream broke HTTP/1.1: {e}") from e
+        if event is not h11.NEED_DATA:
+            return event
+        # b"" (the upstream closed) ends a close-delimited body; anywhere else h11 reports an error
+        conn.h11.receive_data(await _timed(conn.reader.read(_READ), timeout, conn))
 
 
 async def _timed(aw: object, timeout: float, conn: _Conn) -> bytes:
@@ -165,17 +202,16 @@ async def _timed(aw: object, timeout: float, conn: _Conn) -> bytes:
 
     timer = loop.call_later(timeout, expire)
     try:
-        return await aw  # type: ignore[misc, no-any-return]
-    except (asyncio.IncompleteReadError, ConnectionError, OSError) as e:
+        data = await aw  # type: ignore[misc]
+    except (ConnectionError, OSError) as e:
         if fired:
             raise UpstreamTimeout(f"the upstream sent nothing for {timeout}s") from e
-        if isinstance(e, asyncio.IncompleteReadError):
-            raise UpstreamClosed("the upstream closed the connection mid-response") from e
         raise
-    except asyncio.LimitOverrunError as e:
-        raise UpstreamClosed("the upstream sent an oversized header block") from e
     finally:
         timer.cancel()
+    if fired:
+        raise UpstreamTimeout(f"the upstream sent nothing for {timeout}s")
+    return data  # type: ignore[no-any-return]
 
 
 class LeanResponse:
@@ -194,15 +230,7 @@ class LeanResponse:
         self.status_code = status
         self._headers = headers
         low = {k.lower(): v for k, v in headers}
-        self._chunked = "chunked" in low.get("transfer-encoding", "").lower()
-        length = low.get("content-length", "")
-        self._length = int(length) if length.isdigit() and not self._chunked else None
-        self._empty = method == "HEAD" or status in _NO_BODY
-        self._keep = "close" not in low.get("connection", "").lower() and (
-            self._chunked or self._length is not None or self._empty
-        )
         self._encoding = low.get("content-encoding", "").strip().lower()
-        self._done = False
         self._closed = False
 
     @property
@@ -210,44 +238,19 @@ class LeanResponse:
         """The response headers as received."""
         return self._headers
 
-    async def _read(self, coro: object) -> bytes:
-        return await _timed(coro, self._pool.read_timeout, self._conn)
-
     async def aiter_raw(self) -> AsyncIterator[bytes]:
         """The body without transfer framing, still content-encoded."""
-        reader = self._conn.reader
         try:
-            if self._empty:
-                pass
-            elif self._chunked:
-                async for piece in self._chunks():
-                    yield piece
-            elif self._length is not None:
-                left = self._length
-                while left:
-                    piece = await self._read(reader.read(min(left, _READ)))
-                    if not piece:
-                        raise UpstreamClosed("the upstream closed the connection mid-body")
-                    left -= len(piece)
-                    yield piece
-            else:
-                while piece := await self._read(reader.read(_READ)):
-                    yield piece
-            self._done = True
+            while True:
+                event = await _next_event(self._conn, self._pool.read_timeout)
+                if isinstance(event, h11.Data):
+                    yield bytes(event.data)
+                elif isinstance(event, h11.EndOfMessage):
+                    break
+                elif isinstance(event, h11.ConnectionClosed):
+                    raise UpstreamClosed("the upstream closed the connection mid-body")
         finally:
             await self.aclose()
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        reader = self._conn.reader
-        while True:
-            line = await self._read(reader.readuntil(b"\r\n"))
-            size = int(line.split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                while (await self._read(reader.readuntil(b"\r\n"))) != b"\r\n":
-                    pass  # trailers
-                return
-            yield await self._read(reader.readexactly(size))
-            await self._read(reader.readexactly(2))
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """The body decoded (gzip and deflate; other encodings are passed through)."""
@@ -270,11 +273,8 @@ class LeanResponse:
         return b"".join([piece async for piece in self.aiter_bytes()])
 
     async def aclose(self) -> None:
-        """Return the connection to the pool when the body was read to its end, else close it."""
+        """Return the connection to the pool when the exchange ended cleanly, else close it."""
         if self._closed:
             return
         self._closed = True
-        if (self._done or self._empty) and self._keep:
-            self._pool._give_back(self._key, self._conn)
-        else:
-            self._conn.close()
+        self._pool._give_back(self._key, self._conn)
