@@ -297,3 +297,14 @@ def test_definitions_in_forms_only_the_language_grammar_knows_survive() -> None:
     out, _ = _compress(text, "Where is parse_args defined?", "grep -rn -w parse_args .")
     assert all(d in out for d in defs)
     assert sum(1 for line in _kept(out) if "rc = parse_args" in line) < 20
+
+
+def test_a_file_the_question_names_outranks_the_doc_and_test_discount() -> None:
+    """ "Where does the README document X": the README's matches compete like source matches."""
+    lines = [f'./src/mirror/m{i}.sh:{10 + i}:  use_mirror "$MIRROR_URL" {i}' for i in range(40)]
+    lines += [f"./tests/mirror{i}.bats:{5 + i}:  export MIRROR_URL=http://localhost:{8000 + i}" for i in range(40)]
+    lines += [f"./docs/guide.md:{20 + i}:The MIRROR_URL setting is read at step {i}." for i in range(10)]
+    lines.append("./README.md:169:* `MIRROR_URL_SKIP_CHECKSUM`, if set, does not append the checksum to MIRROR_URL")
+    text = "\n".join(sorted(lines))
+    out, _ = _compress(text, "Where does the README document the checksum switch?", "grep -rn MIRROR_URL .")
+    assert "./README.md:169:* `MIRROR_URL_SKIP_CHECKSUM`, if set, does not append the checksum to MIRROR_URL" in out

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from headroom.compressors._base import Detection, TaskContext
 from headroom.compressors._search_defs import defines, language_of, signature_shaped
 from headroom.compressors._search_parse import Hit, looks_like_search, parse, searched_names
-from headroom.compressors._terms import Mentions, found_terms, term_pattern
+from headroom.compressors._terms import Mentions, TermPattern, found_terms, term_pattern
 from headroom.compressors.logs import LogCompressor
 from headroom.markers import format_marker
 
@@ -131,7 +131,8 @@ class SearchCompressor:
 
     def _select(self, lines: list[str], hits: list[Hit], names: list[str], terms: frozenset[str]) -> set[int]:
         matches = [i for i, h in enumerate(hits) if h.kind == "match"]
-        scores = _scores(hits, matches, names, terms)
+        named = _named_paths({hits[i].path for i in matches}, term_pattern(terms), {n.lower() for n in names})
+        scores = _scores(hits, matches, names, terms, named)
         ranked = sorted(matches, key=lambda i: (-scores[i], i))
         # One definition per file is always kept (so every defining file shows), best files first.
         keep: set[int] = set()
@@ -142,6 +143,9 @@ class SearchCompressor:
             if hits[i].path not in files:
                 files.add(hits[i].path)
                 keep.add(i)
+        # So is the best match of each file the task names ("where does the README say ...").
+        for path in sorted(named):
+            keep.add(next(i for i in ranked if hits[i].path == path))
         size = len("\n".join(lines))
         defs = [i for i in ranked if scores[i] >= _DEFINITION / 2]
         used = _fill(keep, defs, lines, hits, self.definition_ratio * size, marker_chars=0)
@@ -156,7 +160,9 @@ _MARKER_CHARS = 90  # about what a per-file marker costs
 _IMPORT = 1.0  # an import says a file uses the name; the markers name those files anyway
 
 
-def _scores(hits: list[Hit], matches: list[int], names: list[str], terms: frozenset[str]) -> dict[int, float]:
+def _scores(
+    hits: list[Hit], matches: list[int], names: list[str], terms: frozenset[str], named: set[str]
+) -> dict[int, float]:
     """Relevance of every match line (definitions score over half of `_DEFINITION`, the rest under 10)."""
     name = _name_re(names) if names else None
     lowered = {n.lower() for n in names}
@@ -172,7 +178,7 @@ def _scores(hits: list[Hit], matches: list[int], names: list[str], terms: frozen
     for i in matches:
         hit = hits[i]
         if hit.path not in path_scores:
-            path_scores[hit.path] = _path_score(hit.path, names)
+            path_scores[hit.path] = _path_score(hit.path, names) + _NAMED_PATH * (hit.path in named)
         score = path_scores[hit.path] + min(3.0, sum(weight[w] for w in sorted(words[i])))  # sorted: stable sum
         if name is not None and name.search(hit.text):
             if _is_definition(hit.text, name) or _parses_as_definition(hit, name):
@@ -182,6 +188,19 @@ def _scores(hits: list[Hit], matches: list[int], names: list[str], terms: frozen
                 score += _IMPORT
         scores[i] = score
     return scores
+
+
+_NAMED_PATH = 2.0  # a file the task names (its README, a directory) outweighs the doc/test discount
+
+
+def _named_paths(paths: set[str], pattern: TermPattern | None, searched: set[str]) -> set[str]:
+    """The paths holding a task term that few of the paths hold ("where does the README say")."""
+    if pattern is None or len(paths) < 2:
+        return set()
+    found = {p: found_terms(pattern, p) - searched for p in paths}
+    df: Counter[str] = Counter(t for terms in found.values() for t in terms)
+    rare = {t for t, c in df.items() if c <= len(paths) / 2}
+    return {p for p, terms in found.items() if terms & rare}
 
 
 def _parses_as_definition(hit: Hit, name: re.Pattern[str]) -> bool:
