@@ -194,8 +194,8 @@ class TextCompressor:
                 out.append(text[units[first].start : units[last].end])
             else:
                 run = units[first : last + 1]
-                note = mentions.note((first, last + 1))
-                out.append(self._marker(text, run, lines, ref, criterion, note))
+                mentioned = mentions.note((first, last + 1))  # not `note`: that one says why ML was not used
+                out.append(self._marker(text, run, lines, ref, criterion, mentioned))
                 criterion = ""
             pos = units[last].end
         out.append(text[pos:])
