@@ -11,7 +11,7 @@ import anthropic
 import headroom.proxy
 import httpx
 import pytest
-from headroom import retrieve
+from headroom import CompressOptions, retrieve
 from headroom.proxy import ProxySettings, create_app
 from headroom.testing import Reply
 from prometheus_client.parser import text_string_to_metric_families
@@ -138,3 +138,19 @@ def test_public_surface_and_lazy_server_stack() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
     with TestClient(create_app(), base_url="http://localhost") as client:  # defaults, no configuration
         assert client.get("/health").json()["backend"] == "auto"
+
+
+def test_the_level_setting_moves_what_the_proxy_keeps() -> None:
+    users = [{"id": i, "name": f"user{i}", "status": "locked" if i % 9 == 0 else "active"} for i in range(400)]
+    after = {}
+    for level in ("safe", "max"):
+        with rig(options=CompressOptions(level=level)) as env:  # type: ignore[arg-type]
+            r = env.openai().chat.completions.with_raw_response.create(
+                model="gpt-4o", messages=chat_messages(json.dumps(users))
+            )  # type: ignore[arg-type]
+            after[level] = int(r.headers["x-headroom-tokens-after"])
+    assert after["max"] < after["safe"]
+    bogus = subprocess.run(
+        [sys.executable, "-m", "headroom", "proxy", "--level", "tiny"], capture_output=True, text=True
+    )
+    assert bogus.returncode != 0 and "tiny" in bogus.stderr

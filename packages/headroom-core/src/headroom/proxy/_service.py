@@ -47,6 +47,7 @@ PER_REQUEST_OPTIONS = frozenset(
         "output_reserve",
         "volatile",
         "dedupe",
+        "level",
     }
 )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from headroom.config import CompressOptions
 from headroom.proxy._wrap import TOOLS, run_wrapped
 from headroom.proxy.settings import DEFAULT_ANTHROPIC_URL, DEFAULT_OPENAI_URL, ProxySettings, is_loopback
 from headroom.turns import RETRIEVE_ROUNDS
@@ -61,6 +62,14 @@ def _region(backend: str, region: str | None) -> str | None:
 @click.option("--budget-period", type=click.Choice(["hour", "day", "month"]), default="day", show_default=True)
 @click.option("--no-compress", is_flag=True, help="Relay and count only.")
 @click.option(
+    "--level",
+    type=click.Choice(["safe", "balanced", "max"]),
+    default="balanced",
+    show_default=True,
+    envvar="HEADROOM_LEVEL",
+    help="How hard every compressor cuts: safe keeps more, max saves more.",
+)
+@click.option(
     "--retrieve-rounds",
     type=int,
     default=RETRIEVE_ROUNDS,
@@ -86,6 +95,7 @@ def proxy(
     budget: float | None,
     budget_period: str,
     no_compress: bool,
+    level: str,
     retrieve_rounds: int,
     timeout: float,
     max_body_mb: float,
@@ -107,6 +117,7 @@ def proxy(
         budget_usd=budget,
         budget_period=budget_period,  # type: ignore[arg-type]  # click.Choice checked it
         compress=not no_compress,
+        options=CompressOptions(level=level),  # type: ignore[arg-type]  # click.Choice checked it
         retrieve_rounds=retrieve_rounds,
         timeout=timeout,
         max_body_bytes=int(max_body_mb * 1024 * 1024),
