@@ -32,6 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from headroom.api import retrieve_tool_result
+from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._errors import error_dict
 from headroom.proxy._pending import Conversation, client_identity
@@ -49,6 +50,7 @@ from headroom.proxy._stats import RequestRecord
 from headroom.proxy._tasks import last_user_text
 from headroom.proxy._usage import usage_of
 from headroom.proxy.backends import CallApi, UpstreamCall, WebSocketBackend
+from headroom.turns import retrieval_turn
 
 __all__ = ["responses_socket"]
 
@@ -313,13 +315,16 @@ class _Session:
         """At the end of an upstream round: answer our calls and continue, or finish the response."""
         relay, ctx = turn.relay, self.ctx
         relay.end_round()
-        ours = relay.our_calls()
-        if ours and not relay.failed:
+        ours, theirs = relay.our_calls(), relay.client_call_ids()
+        names = [RETRIEVE_TOOL_NAME] * len(ours) + ["client"] * len(theirs)
+        step = retrieval_turn(names, rounds_done=turn.rec.rounds - 1, retrieve_rounds=ctx.settings.retrieve_rounds)
+        if step.action == "stop" and not relay.failed:
+            turn.hid = True  # our calls were held back from the client; the turn ends there
+        elif step.action in ("continue", "hand_over") and not relay.failed:
             turn.hid = True
             results = [retrieve_tool_result(c, format="responses", store=ctx.store) for c in ours]
             turn.rec.retrieve_calls += len(ours)
-            theirs = relay.client_call_ids()
-            if not theirs and turn.rec.rounds <= ctx.settings.retrieve_rounds and relay.upstream_id:
+            if step.action == "continue" and relay.upstream_id:
                 body = {**turn.body, "previous_response_id": relay.upstream_id, "input": results}
                 relay.start_round()
                 turn.rec.rounds += 1
