@@ -171,3 +171,18 @@ def test_the_upstream_client_is_the_one_the_environment_asks_for(env: Rig) -> No
     behind_proxy = any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"))
     pool = getattr(env.proxy.context.backend, "_pool", None)
     assert isinstance(pool, UpstreamPool) is not behind_proxy
+
+
+def test_a_websocket_from_another_host_name_is_refused() -> None:
+    from headroom.proxy import ProxySettings, create_app
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    app = create_app(ProxySettings())
+    with (
+        TestClient(app, base_url="http://evil.example") as tc,
+        pytest.raises(WebSocketDisconnect) as ws,
+        tc.websocket_connect("/v1/responses"),
+    ):
+        pass
+    assert ws.value.code == 1008
