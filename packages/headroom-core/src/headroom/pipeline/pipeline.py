@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from headroom.config import CompressOptions
@@ -17,14 +16,14 @@ from headroom.models import get_model
 from headroom.pipeline import cache_aligner
 from headroom.pipeline._embedded import originals_of
 from headroom.pipeline._memo import Memo
-from headroom.pipeline.context import SlotContext, slot_contexts
+from headroom.pipeline._run import Block, Run, output_key
+from headroom.pipeline.context import slot_contexts
 from headroom.pipeline.context_fitter import ContextFitter, FitReport
-from headroom.pipeline.dedupe import Deduper
 from headroom.pipeline.detect import looks_json, split_sections
 from headroom.pipeline.router import ContentRouter
 from headroom.refs import make_ref
 from headroom.result import BlockReport, BlockStatus, CompressResult
-from headroom.store import Entry, Store, StoreError
+from headroom.store import Entry, Store
 from headroom.tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger("headroom")
@@ -34,11 +33,6 @@ _SECTIONS = Memo()  # split_sections by ref: detection depends on the text only
 _MEMO_MAX_CHARS = 1_000_000
 MIN_SAVING = 24
 """Tokens a marker-bearing block must save once the retrieve tool is already in the request."""
-
-
-def output_key(text_ref: str) -> str:
-    """The store key recording that the text with ref ``text_ref`` is a block Headroom wrote."""
-    return make_ref(f"headroom-output\x00{text_ref}")
 
 
 @dataclass(frozen=True)
@@ -99,83 +93,6 @@ class _MemoTokenizer:
         return int(n)
 
 
-@dataclass
-class _Run:
-    """Per-request state shared by the blocks of one run."""
-
-    req: Request
-    tokenizer: Tokenizer
-    tool_tokens: int
-    keep_sent: bool
-    reused: int = 0
-    deduper: Deduper = field(default_factory=Deduper)
-    tool_paid: bool = False  # an earlier block already carries a marker, so the tool is in the request
-    stored: set[str] = field(default_factory=set)  # refs this run put in the store
-
-    def store(self) -> Store:
-        """The request's store (opened on first use)."""
-        return self.req.store()
-
-    def already_compressed(self, block: _Block) -> bool:
-        """Whether the block is Headroom's own output, sent back as it was (`_accept` recorded it).
-
-        Compressing it again would nest refs and change bytes the provider may have cached. A block
-        that merely contains a marker, real or not (a transcript, a file an agent wrote), is data
-        and is compressed as usual.
-        """
-        if not find_refs(block.slot.text):
-            return False
-        try:
-            return self.store().contains(output_key(block.ref))
-        except StoreError:
-            return False
-
-    def held(self, refs: list[str]) -> list[str]:
-        """The ``refs`` the store holds: stored by this run, or found there (a marker sent back)."""
-        out = []
-        for r in refs:
-            try:
-                if r in self.stored or self.store().contains(r):
-                    out.append(r)
-            except StoreError:
-                continue
-        return out
-
-    def record_sent(self, block: _Block, ref: str, out: str) -> None:
-        """Remember what was sent for a block, so a later request can keep its cached bytes."""
-        if self.keep_sent:
-            key = cache_aligner.sent_key(ref, block.ctx.task.digest())
-            self.store().put(key, Entry(out, kind="sent"))
-
-    def reuse_sent(self, block: _Block, n: int) -> tuple[BlockStatus | None, dict[str, Any]]:
-        """A frozen block: what Headroom sent for it before, or the client's bytes if it never did."""
-        ref = block.ref
-        try:
-            sent = self.store().get(cache_aligner.sent_key(ref, block.ctx.task.digest())).content
-            for named in set(find_refs(sent)) - set(find_refs(block.slot.text)):
-                self.store().get(named)  # the originals must still be there; this also refreshes them
-        except StoreError:
-            return "skipped", {}
-        block.new_text = sent
-        self.reused += 1
-        return "compressed", {"tokens_after": self.tokenizer.count(sent), "ref": ref if find_refs(sent) else None}
-
-
-@dataclass
-class _Block:
-    """Mutable working state of one slot while the pipeline runs."""
-
-    slot: Slot
-    ctx: SlotContext
-    new_text: str | None = None
-    report: BlockReport | None = None
-
-    @cached_property
-    def ref(self) -> str:
-        """The block's content-derived ref (hashed once: a block can be megabytes)."""
-        return make_ref(self.slot.text)
-
-
 @dataclass(frozen=True)
 class Pipeline:
     """Runs one compression request. Stateless apart from the shared output memo."""
@@ -207,8 +124,8 @@ class Pipeline:
         stages["cache_align"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        blocks = [_Block(s, c) for s, c in zip(slots, contexts, strict=True)]
-        run = _Run(req, tokenizer, tool_tokens, keep_sent=breakpoint is not None)
+        blocks = [Block(s, c) for s, c in zip(slots, contexts, strict=True)]
+        run = Run(req, tokenizer, tool_tokens, keep_sent=breakpoint is not None)
         for k, block in enumerate(blocks):
             self._process(block, k in frozen, run)
         stages["compress"] = time.perf_counter() - t
@@ -277,7 +194,7 @@ class Pipeline:
         cached_until = 0 if breakpoint is None else breakpoint[0] + (breakpoint[0] < len(messages) - 1)
         return fitter.fit(messages, req.messages, budget, cached_until)
 
-    def _process(self, block: _Block, frozen: bool, run: _Run) -> None:
+    def _process(self, block: Block, frozen: bool, run: Run) -> None:
         t0 = time.perf_counter()
         slot = block.slot
         n = run.tokenizer.count(slot.text)
@@ -304,7 +221,7 @@ class Pipeline:
         )
 
     @staticmethod
-    def _gate(block: _Block, n: int, opts: CompressOptions) -> tuple[BlockStatus | None, dict[str, Any]]:
+    def _gate(block: Block, n: int, opts: CompressOptions) -> tuple[BlockStatus | None, dict[str, Any]]:
         """Why a block is not even routed (protected, too small), or (None, {}) to go on."""
         kind = block.slot.kind
         if block.ctx.protected or (kind == "user_text" and not opts.compress_user_text):
@@ -312,7 +229,7 @@ class Pipeline:
         floor = opts.user_text_min_tokens if kind == "user_text" else opts.min_tokens
         return ("too_small", {}) if n < floor else (None, {})
 
-    def _compress(self, block: _Block, n: int, run: _Run) -> tuple[BlockStatus, dict[str, Any]]:
+    def _compress(self, block: Block, n: int, run: Run) -> tuple[BlockStatus, dict[str, Any]]:
         """Route and compress one block (or spot it as a repeat); sets ``block.new_text`` when replaced."""
         text, task = block.slot.text, block.ctx.task
         if run.already_compressed(block):
@@ -354,7 +271,7 @@ class Pipeline:
             info["note"] = out.note
         return self._accept(block, n, run, ref, out, detection.type.value, info)
 
-    def _repeat(self, block: _Block, n: int, run: _Run, *, runs: bool) -> tuple[BlockStatus, dict[str, Any]] | None:
+    def _repeat(self, block: Block, n: int, run: Run, *, runs: bool) -> tuple[BlockStatus, dict[str, Any]] | None:
         """A block repeating earlier content (whole, nearly, or in ``runs`` of lines) as a reference to
         it, judged by `_accept`; None when it repeats nothing."""
         text, ref = block.slot.text, block.ref
@@ -368,7 +285,7 @@ class Pipeline:
 
     @staticmethod
     def _accept(
-        block: _Block, n: int, run: _Run, ref: str, out: str, kind: str, info: dict[str, Any]
+        block: Block, n: int, run: Run, ref: str, out: str, kind: str, info: dict[str, Any]
     ) -> tuple[BlockStatus, dict[str, Any]]:
         """Keep ``out`` if it is worth it and its original is safely stored."""
         text = block.slot.text
