@@ -180,6 +180,8 @@ async def _loop(
         rec.usage, rec.usage_known = usage_of(call.api, usage), True
     rec.status = rec.upstream_status = 200
     ctx.stats.record(rec)
+    if conversation.task and call.api == "openai-responses" and isinstance(final.get("id"), str):
+        ctx.tasks.remember(conversation.client, final["id"], conversation.task)
     return RawResponse(200, response_headers(headers, decoded=True, extra=extra), dumpb(final))
 
 
@@ -242,6 +244,8 @@ async def _stream(
         yield relay.finish(hid_calls=hid)
         if isinstance(relay, ResponsesRelay) and relay.response_id and relay.upstream_id:
             ctx.pending.alias(conversation.client, relay.response_id, relay.upstream_id)
+        if isinstance(relay, ResponsesRelay) and relay.response_id and conversation.task:
+            ctx.tasks.remember(conversation.client, relay.response_id, conversation.task)
     finally:
         if relay.usage_total:
             rec.usage, rec.usage_known = usage_of(call.api, relay.usage_total), True

@@ -94,11 +94,14 @@ class Conversation:
         client: `client_identity` of the request.
         api: the route's API.
         payload: the request body as the client sent it (before compression).
+        task: what a Responses conversation is about, remembered under the response id the client
+            sees so that a continuation by ``previous_response_id`` is compressed for it.
     """
 
     client: str
     api: str
     payload: Mapping[str, Any]
+    task: str | None = None
 
     def digest(self) -> str:
         """The conversation the model's next turn continues."""

@@ -24,6 +24,7 @@ from headroom.proxy._managed import managed
 from headroom.proxy._pending import Conversation, client_identity
 from headroom.proxy._sse import dumpb
 from headroom.proxy._stats import RequestRecord
+from headroom.proxy._tasks import responses_task
 from headroom.proxy.backends import HOP_HEADERS, CallApi, UpstreamCall
 from headroom.result import CompressResult
 
@@ -188,14 +189,16 @@ async def prepare(
     *,
     client: str = "",
     query: str | None = None,
+    task: str | None = None,
 ) -> Prepared:
     """Compress the request and put back hidden retrievals; the original bytes go when nothing changed.
 
     ``client`` is the `client_identity` of the caller: what the proxy holds for it reaches no one else.
-    ``query`` is the task for every block when the request itself cannot say it (see `compress`).
+    ``query`` is the task for every block when the request itself cannot say it (see `compress`);
+    ``task`` is what the conversation is about, remembered for its continuations (Responses).
     """
     new = payload
-    conversation = Conversation(client, api, payload)
+    conversation = Conversation(client, api, payload, task)
     previous = payload.get("previous_response_id")
     if api == "openai-responses" and isinstance(previous, str) and ctx.pending.resolve(client, previous) != previous:
         new = {**payload, "previous_response_id": ctx.pending.resolve(client, previous)}
@@ -282,7 +285,9 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
         rec.status, rec.error = 429, "budget spent"
         ctx.stats.record(rec)
         return error_response(api, 429, msg, [*extra, (b"retry-after", b"60")])
-    prepared = await prepare(ctx, api, payload, body, rec, client=client_identity(request.scope["headers"]))
+    client = client_identity(request.scope["headers"])
+    query, task = responses_task(ctx.tasks, client, payload) if api == "openai-responses" else (None, None)
+    prepared = await prepare(ctx, api, payload, body, rec, client=client, query=query, task=task)
     extra += [(b"x-headroom-action", _action(prepared, body)), *_token_headers(prepared.result)]
     call = _model_call(request, api, prepared.body, prepared.payload, managed=prepared.managed, stream=rec.stream)
     rec.proxy_seconds = time.perf_counter() - rec.started

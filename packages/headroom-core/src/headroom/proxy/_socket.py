@@ -47,7 +47,7 @@ from headroom.proxy._routes import (
 )
 from headroom.proxy._sse import SSEEvent, dumps
 from headroom.proxy._stats import RequestRecord
-from headroom.proxy._tasks import last_user_text
+from headroom.proxy._tasks import responses_task
 from headroom.proxy._usage import usage_of
 from headroom.proxy.backends import CallApi, UpstreamCall, WebSocketBackend
 from headroom.turns import retrieval_turn
@@ -255,13 +255,11 @@ class _Session:
             self.ctx.stats.record(rec)
             await self.client.send_text(error_message(429, refusal))
             return
-        own = last_user_text(payload.get("input"))
-        previous = payload.get("previous_response_id")
-        earlier = self.ctx.tasks.task(self.identity, previous) if own is None and isinstance(previous, str) else None
+        earlier, task = responses_task(self.ctx.tasks, self.identity, payload)
         prepared = await prepare(self.ctx, API, payload, text.encode(), rec, client=self.identity, query=earlier)
         rec.proxy_seconds = time.perf_counter() - rec.started
         intercept = not defines_retrieve(payload)
-        turn = _Turn(rec, prepared.payload, prepared.conversation, intercept, task=own or earlier)
+        turn = _Turn(rec, prepared.payload, prepared.conversation, intercept, task=task)
         self.turns.append(turn)
         await self.upstream.send(text if prepared.payload is payload else _create(prepared.payload))
 

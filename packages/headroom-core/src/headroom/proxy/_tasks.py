@@ -15,7 +15,7 @@ from typing import Any
 from headroom.formats import get_format
 from headroom.pipeline.context import QUERY_SOURCE_MAX_CHARS
 
-__all__ = ["ResponseTasks", "last_user_text"]
+__all__ = ["ResponseTasks", "last_user_text", "responses_task"]
 
 
 def last_user_text(items: Any) -> str | None:
@@ -48,3 +48,15 @@ class ResponseTasks:
     def task(self, client: str, response_id: str) -> str | None:
         """The task of the conversation ``client`` continues from ``response_id``, if known."""
         return self._tasks.get((client, response_id))
+
+
+def responses_task(tasks: ResponseTasks, client: str, payload: Any) -> tuple[str | None, str | None]:
+    """(the query to compress a Responses request for, the task to remember under its response).
+
+    A request with user text of its own is about that text (no query: the pipeline reads it); one
+    that continues ``previous_response_id`` with tool outputs only is about the remembered task.
+    """
+    own = last_user_text(payload.get("input")) if isinstance(payload, dict) else None
+    previous = payload.get("previous_response_id") if isinstance(payload, dict) else None
+    earlier = tasks.task(client, previous) if own is None and isinstance(previous, str) else None
+    return earlier, own or earlier

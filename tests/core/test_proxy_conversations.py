@@ -1,10 +1,11 @@
-"""A conversation's tool list is byte-identical from its first request on, so the prompt cache keeps hitting."""
+"""Across a conversation's requests: tools byte-identical from the first on, continuations compressed for its question."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import pytest
 from headroom.testing import Reply
 
 from tests.core.proxy_support import (
@@ -62,3 +63,20 @@ def test_a_plain_chat_request_without_tools_goes_unchanged() -> None:
         env.openai().chat.completions.create(**body)  # type: ignore[call-overload]
         (req,) = env.up.requests
     assert "tools" not in req.json
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_an_http_continuation_by_previous_response_id_is_compressed_for_the_earlier_question(stream: bool) -> None:
+    rows = [{"order": 30_000 + i, "status": "paid", "amount": round(10 + i * 1.37, 2)} for i in range(400)]
+    output = {"type": "function_call_output", "call_id": "call_orders", "output": json.dumps(rows)}
+    with rig() as env:
+        env.up.script(Reply.call("list_orders", {}, id="call_orders"), Reply.say("It was never charged."))
+        client = env.openai()
+        ask = {"model": "gpt-5", "tools": CLIENT_TOOLS_RESPONSES, "stream": stream}
+        first = client.responses.create(input="Why did the payment for order 30250 fail?", **ask)  # type: ignore[call-overload]
+        first_id = next(e.response.id for e in first if e.type == "response.completed") if stream else first.id
+        again = client.responses.create(input=[output], previous_response_id=first_id, **ask)  # type: ignore[call-overload]
+        if stream:
+            list(again)
+        sent = env.up.model_requests[-1].json["input"][0]["output"]
+    assert len(sent) < len(output["output"]) / 10 and "30250," in sent  # the asked-about row, inline
