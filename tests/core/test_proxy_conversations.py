@@ -1,4 +1,4 @@
-"""Across a conversation's requests: tools byte-identical from the first on, continuations compressed for its question."""
+"""Across a conversation's requests: tools byte-identical from the first on, continuations about its question."""
 
 from __future__ import annotations
 
