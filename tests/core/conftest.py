@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated default store per test, and realistic tool outputs."""
+"""Shared fixtures: an isolated default store per test, and a proxy in front of a fake upstream."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from headroom import MemoryStore
 from headroom.store import set_default_store
+
+from tests.core.proxy_support import Rig, rig
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +26,21 @@ def headroom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 @pytest.fixture
 def store() -> MemoryStore:
     return MemoryStore()
+
+
+@pytest.fixture(scope="module")
+def proxy_rig() -> Iterator[Rig]:
+    """A fake upstream and a real proxy in front of it, shared by one module's tests (a module may
+    override this fixture with other settings)."""
+    with rig() as r:
+        yield r
+
+
+@pytest.fixture
+def env(proxy_rig: Rig) -> Rig:
+    """The module's proxy rig, with the fake upstream's records and script cleared for this test."""
+    proxy_rig.up.clear()
+    return proxy_rig
 
 
 # The ML tests import torch; scripts/test.sh runs them (-m ml) in an environment that has it, and

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from headroom import SQLiteStore, find_refs, retrieve
+from headroom.formats import get_format
 from headroom.testing import FakeUpstream, RecordedRequest, Reply
 
 CLIENTS = Path(__file__).resolve().parents[1] / "clients" / "node_modules" / ".bin"
@@ -122,8 +123,9 @@ class Run:
     def tool_output(self) -> tuple[str, str]:
         """(the shell output as the upstream got it, the original behind its marker, from the proxy's store)."""
         last = self.model_requests[-1].json
-        history = last.get("messages", last.get("input"))
-        texts = [t for t in _strings(history) if find_refs(t) and ("PASSED" in t or "FAILED" in t)]
+        fmt = "anthropic" if "messages" in last else "responses"
+        slots = get_format(fmt).slots(last["messages" if fmt == "anthropic" else "input"])
+        texts = [s.text for s in slots if s.kind == "tool_result" and find_refs(s.text)]
         assert texts, "no compressed tool output reached the upstream"
         sent = max(texts, key=len)
         store = SQLiteStore(self.home / "store.sqlite3")
@@ -131,17 +133,6 @@ class Run:
             return sent, retrieve(find_refs(sent)[0], store=store)
         finally:
             store.close()
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 def wait_warm(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:

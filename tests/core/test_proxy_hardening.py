@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -11,17 +10,6 @@ import pytest
 from tests.core.proxy_support import Rig, chat_messages, rig, service_log
 
 LOG = service_log()
-
-
-@pytest.fixture(scope="module")
-def env() -> Iterator[Rig]:
-    with rig() as r:
-        yield r
-
-
-@pytest.fixture(autouse=True)
-def _fresh(env: Rig) -> None:
-    env.up.clear()
 
 
 def chat_body(extra_text: str, *, log: str = LOG) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,23 +17,11 @@ from tests.core.proxy_support import (
     chat_messages,
     refs_in,
     responses_input,
-    rig,
     service_log,
 )
 
 LOG = service_log()
 SECRET = "payment gateway timeout after 30000ms order=10750"  # only in client A's retrieved original
-
-
-@pytest.fixture(scope="module")
-def env() -> Iterator[Rig]:
-    with rig() as r:
-        yield r
-
-
-@pytest.fixture(autouse=True)
-def _fresh(env: Rig) -> None:
-    env.up.clear()
 
 
 def mixed_turn(call_id: str) -> Any:

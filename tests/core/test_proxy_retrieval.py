@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,23 +18,11 @@ from tests.core.proxy_support import (
     chat_messages,
     refs_in,
     responses_input,
-    rig,
     service_log,
 )
 
 LOG = service_log()
 FAILURE = "payment gateway timeout after 30000ms order=10750"
-
-
-@pytest.fixture(scope="module")
-def env() -> Iterator[Rig]:
-    with rig() as r:
-        yield r
-
-
-@pytest.fixture(autouse=True)
-def _fresh(env: Rig) -> None:
-    env.up.clear()
 
 
 def fetch(text: str | None = None, *, also: FakeToolCall | None = None) -> Callable[[RecordedRequest], Reply]:

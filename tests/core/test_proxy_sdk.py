@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import anthropic
 import httpx
 import pytest
@@ -19,7 +17,6 @@ from tests.core.proxy_support import (
     chat_messages,
     refs_in,
     responses_input,
-    rig,
     service_log,
     tool_names,
 )
@@ -27,17 +24,6 @@ from tests.core.proxy_support import (
 LOG = service_log()
 HI = [{"role": "user", "content": "hi"}]
 FAILURE = "2025-03-14T10:12:30.500Z ERROR [worker-1] payment gateway timeout after 30000ms order=10750"
-
-
-@pytest.fixture(scope="module")
-def env() -> Iterator[Rig]:
-    with rig() as r:
-        yield r
-
-
-@pytest.fixture(autouse=True)
-def _fresh(env: Rig) -> None:
-    env.up.clear()
 
 
 def test_chat_request_arrives_compressed_with_the_failure_kept(env: Rig) -> None:

@@ -8,7 +8,6 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,23 +18,12 @@ from headroom.testing import FakeToolCall, FakeUpstream, RecordedRequest, Reply
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.core.proxy_support import CLIENT_TOOLS_RESPONSES, Rig, refs_in, responses_input, rig, service_log
+from tests.core.proxy_support import CLIENT_TOOLS_RESPONSES, Rig, refs_in, responses_input, service_log
 
 LOG = service_log()
 FAILURE = "payment gateway timeout after 30000ms order=10750"
 AUTH = {"authorization": "Bearer sk-test-ws", "session-id": "sess-1", "x-codex-turn-metadata": "{}"}
 _END = ("response.completed", "response.incomplete", "response.failed", "error")
-
-
-@pytest.fixture(scope="module")
-def env() -> Iterator[Rig]:
-    with rig() as r:
-        yield r
-
-
-@pytest.fixture(autouse=True)
-def _fresh(env: Rig) -> None:
-    env.up.clear()
 
 
 def ws_url(base_url: str, path: str = "/v1/responses") -> str:
