@@ -184,6 +184,9 @@ def client_env(home: Path) -> dict[str, str]:
         "ANTHROPIC_API_KEY": "sk-ant-fake-key",
         "OPENAI_API_KEY": "sk-fake-key",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        # pytest sizes its lines to COLUMNS: wider lines push the failures past what Claude Code keeps
+        # of a long output (it cuts the middle), so the log is pinned to a terminal's usual 80.
+        "COLUMNS": "80",
         "DISABLE_AUTOUPDATER": "1",
     }
 
