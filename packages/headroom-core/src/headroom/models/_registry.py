@@ -63,6 +63,7 @@ class ModelRegistry:
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     origins: tuple[str, ...] = ()
     _by_length: tuple[str, ...] = field(init=False, repr=False)
+    _families: Mapping[str, tuple[tuple[tuple[int, ...], str, str], ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", MappingProxyType(dict(self.models)))
@@ -70,6 +71,12 @@ class ModelRegistry:
         # Longest first, ties by name, so the first prefix that matches is the longest and the order
         # never depends on insertion.
         object.__setattr__(self, "_by_length", tuple(sorted(self.models, key=lambda k: (-len(k), k))))
+        families: dict[str, list[tuple[tuple[int, ...], str, str]]] = {}
+        for key in self.models:  # family -> (version, suffix, entry) of every versioned entry, parsed once
+            parsed = _family_key(key)
+            if parsed is not None:
+                families.setdefault(parsed[0], []).append((parsed[1], parsed[2], key))
+        object.__setattr__(self, "_families", MappingProxyType({k: tuple(v) for k, v in families.items()}))
 
     def __len__(self) -> int:
         return len(self.models)
@@ -114,14 +121,12 @@ class ModelRegistry:
         if asked is None:
             return None
         family, version, suffix = asked
-        best: tuple[bool, tuple[int, ...], str] | None = None
-        for key in self.models:
-            entry = _family_key(key)
-            if entry is None or entry[0] != family or entry[1] > version or entry[2] not in (suffix, ""):
-                continue
-            rank = (entry[2] == suffix, entry[1], key)
-            best = rank if best is None or rank > best else best
-        return None if best is None else dataclasses.replace(self.models[best[2]], by_family=True)
+        candidates = [
+            (entry_suffix == suffix, entry_version, key)
+            for entry_version, entry_suffix, key in self._families.get(family, ())
+            if entry_version <= version and entry_suffix in (suffix, "")
+        ]
+        return dataclasses.replace(self.models[max(candidates)[2]], by_family=True) if candidates else None
 
     def get_or_default(self, name: str, *, context_window: int = 128_000, max_output: int = 4_096) -> ModelInfo:
         """`get`, or a conservative stand-in for an unknown model.
