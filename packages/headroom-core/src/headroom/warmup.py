@@ -33,25 +33,27 @@ _SAMPLES = {
 }
 
 
-def warm_up(models: tuple[str, ...] = ("claude-sonnet-4-6", "gpt-4o", "gpt-4")) -> None:
-    """Compress a small sample of each content type for each tokenizer family; never raises."""
+def warm_up(model: str = "gpt-4o", other_encodings: tuple[str, ...] = ("cl100k_base",)) -> None:
+    """Compress a small sample of each content type once, then load the other BPE vocabularies; never raises."""
     try:
         from headroom.api import compress
         from headroom.compressors.html import preload
         from headroom.store import MemoryStore
+        from headroom.tokens import BPETokenizer
 
         preload()
-        for model in models:
-            messages: list[dict[str, object]] = [
-                {"role": "system", "content": "You help with code. Today's date is 2026-01-01 (session 4f1c2a9e)."},
-                {"role": "user", "content": "Why did request 80 fail?"},
+        messages: list[dict[str, object]] = [
+            {"role": "system", "content": "You help with code. Today's date is 2026-01-01 (session 4f1c2a9e)."},
+            {"role": "user", "content": "Why did request 80 fail?"},
+        ]
+        for i, text in enumerate(_SAMPLES.values()):
+            call = {"id": f"c{i}", "type": "function", "function": {"name": "read", "arguments": "{}"}}
+            messages += [
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": f"c{i}", "content": text},
             ]
-            for i, text in enumerate(_SAMPLES.values()):
-                call = {"id": f"c{i}", "type": "function", "function": {"name": "read", "arguments": "{}"}}
-                messages += [
-                    {"role": "assistant", "content": None, "tool_calls": [call]},
-                    {"role": "tool", "tool_call_id": f"c{i}", "content": text},
-                ]
-            compress(messages, model, format="openai", store=MemoryStore(), min_tokens=0)
+        compress(messages, model, format="openai", store=MemoryStore(), min_tokens=0)  # o200k (Claude's too)
+        for encoding in other_encodings:  # compressors are loaded now: only the vocabulary is left
+            BPETokenizer(encoding).count("warm")
     except Exception:  # a warm-up failure only means the first request pays the loading
         log.warning("warm-up failed; the first request will load what it needs", exc_info=True)
