@@ -48,4 +48,16 @@ UV_FIND_LINKS="${PIP_FIND_LINKS:-}" uv run --locked --exact --package headroom-c
 for host in litellm langchain strands agno; do
   run "headroom-$host" "tests/$host" "$@"
 done
+# The TypeScript SDK (packages/headroom-js, Node >= 20): pinned dev dependencies (npm ci), strict type
+# check, ESM + CJS build, then node's test runner against FakeUpstream and real `headroom proxy`
+# processes (`headroom` is on PATH inside `uv run`).
+echo "== headroom-js: packages/headroom-js/test"
+if command -v npm >/dev/null 2>&1; then
+  (npm ci --prefix packages/headroom-js --no-audit --no-fund --loglevel=error >/dev/null \
+    && npm run --prefix packages/headroom-js --silent typecheck && npm run --prefix packages/headroom-js --silent build \
+    && uv run --locked --exact --package headroom-core --all-extras --group dev npm run --prefix packages/headroom-js test) \
+    || status=1
+else
+  echo "npm not found: the TypeScript SDK tests cannot run; install Node >= 20" >&2; status=1
+fi
 exit $status
