@@ -7,6 +7,16 @@ they are subclassed as ``Test...``.
 from __future__ import annotations
 
 from headroom.testing.fake_upstream import FakeToolCall, FakeUpstream, RecordedRequest, Reply
+from headroom.testing.memory_conformance import ConceptEmbedder, MemoryStoreConformance
 from headroom.testing.store_conformance import FakeClock, StoreConformance
 
-__all__ = ["FakeClock", "FakeToolCall", "FakeUpstream", "RecordedRequest", "Reply", "StoreConformance"]
+__all__ = [
+    "ConceptEmbedder",
+    "FakeClock",
+    "FakeToolCall",
+    "FakeUpstream",
+    "MemoryStoreConformance",
+    "RecordedRequest",
+    "Reply",
+    "StoreConformance",
+]
