@@ -9,6 +9,11 @@ command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
 fi
+# The Postgres memory store (headroom.memory.PostgresMemoryStore) is tested against a real Postgres:
+# the tests run Debian's binaries on a fresh cluster in a temp folder (tests/core/postgres_server.py).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null
+fi
 # The real Claude Code and Codex CLIs the proxy tests drive, pinned in tests/clients/package.json (Node >= 20).
 # A failed install is not skipped over: those tests then fail and say what to run.
 if command -v npm >/dev/null 2>&1; then

@@ -58,6 +58,7 @@ def test_the_memory_package_exports_an_explicit_api() -> None:
         "MemoryNotFoundError",
         "MemoryStore",
         "MemoryStoreError",
+        "PostgresMemoryStore",
         "SQLiteMemoryStore",
         "Scope",
         "default_memory_store",

@@ -19,6 +19,7 @@ from headroom.memory._model import LEVELS, Memory, MemoryNotFoundError, MemorySt
 from headroom.memory._protocol import MemoryStore
 from headroom.memory._rank import Embedder
 from headroom.memory.api import default_memory_store, forget, recall, remember, set_default_memory_store
+from headroom.memory.postgres import PostgresMemoryStore
 from headroom.memory.sqlite import SQLiteMemoryStore
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "MemoryNotFoundError",
     "MemoryStore",
     "MemoryStoreError",
+    "PostgresMemoryStore",
     "SQLiteMemoryStore",
     "Scope",
     "default_memory_store",
