@@ -26,3 +26,7 @@ export type {
   MessageFormat,
   RetrieveOptions,
 } from "./types.js";
+export { answerCalls, headroomFetch } from "./fetch.js";
+export type { Fetch, HeadroomFetchOptions } from "./fetch.js";
+export { withHeadroom } from "./wrap.js";
+export type { FetchConfigurable } from "./wrap.js";
