@@ -30,3 +30,5 @@ export { answerCalls, headroomFetch } from "./fetch.js";
 export type { Fetch, HeadroomFetchOptions } from "./fetch.js";
 export { withHeadroom } from "./wrap.js";
 export type { FetchConfigurable } from "./wrap.js";
+export { headroomMiddleware } from "./ai-sdk.js";
+export type { HeadroomMiddlewareOptions } from "./ai-sdk.js";
