@@ -8,7 +8,11 @@ checked on their own terms:
 
 * JSON stays JSON: a compressed JSON document must parse (its rows are re-rendered, not lines); in
   JSON Lines every kept line must parse and be one of the original rows (less the ``_index`` key that
-  gives a re-ordered row's position), with every number written as the input wrote it;
+  gives a re-ordered row's position), or that row with fields or list items left out as the pruner
+  leaves them out of any JSON document: long strings cut to their head (``…[+N chars]``) or, when
+  they hold a log or a file, compressed by the same rule as a tool result (what is kept is the
+  original's, nothing is rewritten), with
+  every number written as the input wrote it;
 * HTML is converted to markdown of its main content, so its lines are not the page's lines;
 * a near repeat of an earlier tool output is shown as a unified diff against it (the marker says so):
   its ``+`` and context lines are lines of the original, in order.
@@ -27,6 +31,7 @@ from headroom.pipeline.detect import detect
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
+CUT_STRING = re.compile(r"…\[\+(\d+) chars\]$")
 CARRIER = " \t.#/*-<>!;"  # what a marker may sit behind or inside: `...  #`, `//`, `/* */`, `<!-- -->`
 
 
@@ -61,9 +66,26 @@ def _json_lines_problems(rows: list[Any], original: str, compressed: str) -> lis
         row = json.loads(line)
         if isinstance(row, dict):
             row.pop("_index", None)
-        if row not in rows:
+        if not any(_pruned_from(row, original_row) for original_row in rows):
             problems.append(f"not a row of the original: {line[:120]!r}")
     return problems + _number_problems(original, compressed)
+
+
+def _pruned_from(kept: Any, original: Any) -> bool:
+    """Whether ``kept`` is ``original`` with some fields or list items left out, and nothing else changed."""
+    if isinstance(kept, dict) and isinstance(original, dict):
+        return all(k in original and _pruned_from(v, original[k]) for k, v in kept.items())
+    if isinstance(kept, list) and isinstance(original, list):
+        rest = iter(original)  # kept items in the original's order
+        return all(any(_pruned_from(item, o) for o in rest) for item in kept)
+    if isinstance(kept, str) and isinstance(original, str) and kept != original:
+        cut = CUT_STRING.search(kept)
+        if cut:  # the head of a long string and how many characters were cut
+            head = kept[: cut.start()]
+            return original.startswith(head) and len(original) - len(head) == int(cut[1])
+        if MARKER_RE.search(kept):  # a string holding a log or a file, compressed as one
+            return not fidelity_problems(original, kept)
+    return bool(kept == original)
 
 
 def _number_problems(original: str, compressed: str) -> list[str]:

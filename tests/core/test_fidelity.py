@@ -81,6 +81,16 @@ def test_json_lines_rows_must_be_original_rows() -> None:
     assert "not a row of the original" in problem
 
 
+def test_json_lines_rows_may_be_pruned_like_json_but_not_rewritten() -> None:
+    rows = "\n".join(json.dumps({"id": i, "tags": ["a", "b"], "log": "x" * 300}) for i in range(20))
+    head = json.dumps({"_headroom": marker()})
+    pruned = json.dumps({"_index": 3, "id": 3, "tags": ["b"], "log": "x" * 40 + "…[+260 chars]"})
+    assert fidelity_problems(rows, f"{head}\n{pruned}") == []
+    for bad in ({"id": 3, "tags": ["c"]}, {"id": 3, "log": "x" * 40 + "…[+200 chars]"}, {"id": 3, "extra": 1}):
+        (problem,) = fidelity_problems(rows, f"{head}\n{json.dumps(bad)}")
+        assert "not a row of the original" in problem
+
+
 def test_a_near_repeat_delta_checks_its_added_and_context_lines() -> None:
     lines = LOG.split("\n")
     head = marker("same as the output of bash in message 2 except for the changes below (unified diff)")
