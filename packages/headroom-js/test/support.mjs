@@ -2,10 +2,16 @@
 // `headroom proxy` process started the way users start it (startProxy: `headroom` on PATH).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 import { Headroom, startProxy } from "../dist/esm/index.js";
+
+// Proxies started by the tests keep their store under a fresh $HEADROOM_HOME, never ~/.headroom.
+process.env.HEADROOM_HOME = mkdtempSync(join(tmpdir(), "headroom-js-test-"));
 
 const RIG = fileURLToPath(new URL("./rig.py", import.meta.url));
 
