@@ -69,6 +69,7 @@ LAZY_COMMANDS = {
     "mcp": ("headroom.mcp.cli", "mcp", "Serve Headroom's tools over MCP (needs headroom-core[mcp])."),
     "bench": ("headroom.bench.cli", "bench", "Benchmark compression on a folder of cases."),
     "doctor": ("headroom.ml.doctor", "doctor", "Check the optional ML backend: configured, loading or ready."),
+    "learn": ("headroom.learn.cli", "learn", "Write learnings from failed tool calls of past sessions into CLAUDE.md."),
 }
 
 
