@@ -19,6 +19,8 @@ from headroom.store import Store
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from headroom.memory import MemoryStore, Scope
+
 __all__ = ["DEFAULT_MODEL", "MCP_INSTALL_HINT", "create_server"]
 
 DEFAULT_MODEL = "gpt-4o"
@@ -31,6 +33,8 @@ def create_server(
     model: str = DEFAULT_MODEL,
     stats_path: str | os.PathLike[str] | None = None,
     lifetime_stats: bool = True,
+    memory: MemoryStore | None = None,
+    memory_scope: Scope | None = None,
 ) -> MCPServer:
     """Build Headroom's MCP server (an SDK ``MCPServer``; ``.run()`` serves it over stdio).
 
@@ -41,6 +45,8 @@ def create_server(
         model: the model whose tokenizer counts tokens (savings, the small-content threshold).
         stats_path: the SQLite file for lifetime savings; default ``$HEADROOM_HOME/stats.sqlite3``.
         lifetime_stats: False keeps savings for this process only and writes no stats file.
+        memory: a `headroom.memory.MemoryStore`: adds the tools ``memory_save`` and ``memory_search``.
+        memory_scope: the session's scope for those tools (user, project, session); required with ``memory``.
 
     Returns:
         The server, with tools ``headroom_compress``, ``headroom_retrieve`` and ``headroom_stats``.
@@ -57,4 +63,11 @@ def create_server(
     from headroom.mcp._stats import SavingsLedger, SavingsStats, default_stats_path
 
     ledger = SavingsLedger(stats_path or default_stats_path()) if lifetime_stats else None
-    return build_server(store, model=model, stats=SavingsStats(ledger))
+    if (memory is None) != (memory_scope is None):
+        raise ValueError("memory and memory_scope go together")
+    server = build_server(store, model=model, stats=SavingsStats(ledger))
+    if memory is not None and memory_scope is not None:
+        from headroom.mcp._memory import add_memory_tools
+
+        add_memory_tools(server, memory, memory_scope)
+    return server

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import importlib.util
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,12 +22,22 @@ __all__ = ["install", "mcp"]
 _STORE_HELP = "Store URL (sqlite:///path, redis://host:port/db); default: SQLite under $HEADROOM_HOME."
 
 
-def _serve(model: str, store_url: str | None) -> None:
+def _memory(enabled: bool) -> dict[str, Any]:
+    """The memory store and this session's scope: the OS user, the folder the client started us in."""
+    if not enabled:
+        return {}
+    from headroom.memory import Scope, default_memory_store
+
+    scope = Scope(getpass.getuser(), str(Path.cwd()), uuid.uuid4().hex)
+    return {"memory": default_memory_store(), "memory_scope": scope}
+
+
+def _serve(model: str, store_url: str | None, memory: bool = False) -> None:
     store: Store | None = None
     try:
         if store_url:
             store = open_store(store_url)
-        server = create_server(store, model=model)
+        server = create_server(store, model=model, **_memory(memory))
     except (ImportError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     if sys.stdin.isatty():
@@ -46,8 +59,11 @@ def _serve(model: str, store_url: str | None) -> None:
 @click.group("mcp", invoke_without_command=True)
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model whose tokenizer counts tokens.")
 @click.option("--store", "store_url", default=None, help=_STORE_HELP)
+@click.option(
+    "--memory", is_flag=True, help="Add memory_save / memory_search (memories under $HEADROOM_HOME, per project)."
+)
 @click.pass_context
-def mcp(ctx: click.Context, model: str, store_url: str | None) -> None:
+def mcp(ctx: click.Context, model: str, store_url: str | None, memory: bool) -> None:
     """Serve Headroom's tools over MCP on standard input/output.
 
     Tools: headroom_compress (content + optional query → compressed text and refs),
@@ -56,7 +72,7 @@ def mcp(ctx: click.Context, model: str, store_url: str | None) -> None:
     `headroom compress`'s, so their markers redeem here. Needs headroom-core[mcp].
     """
     if ctx.invoked_subcommand is None:
-        _serve(model, store_url)
+        _serve(model, store_url, memory)
 
 
 @mcp.command("install")
