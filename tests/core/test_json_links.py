@@ -62,3 +62,44 @@ def test_a_set_question_keeps_every_matching_row(store: MemoryStore) -> None:
     ]
     out = _compressed(rows, "Which packages list perl in their depends?", store)
     assert all(f'"lib{i}"' in out for i in range(0, 200, 9))
+
+
+def test_a_kept_row_keeps_the_field_that_names_it_when_another_field_answers(store: MemoryStore) -> None:
+    # Long dependency strings use up a brief row's budget: the row must still say which package it is.
+    rows = [
+        {
+            "package": f"tool-{i}",
+            "version": f"{i}.0-1",
+            "size": 100 + i,
+            "depends": ", ".join(f"libdep{(i + k) % 40} (>= {k}.0)" for k in range(12))
+            + (", libssl3 (>= 3.0.0)" if i % 9 == 0 else ""),
+        }
+        for i in range(120)
+    ]
+    out = _compressed(rows, "Which packages depend on libssl3?", store)
+    for i in range(0, 120, 9):
+        assert f'"tool-{i}"' in out
+
+
+def test_a_map_entry_whose_key_path_ends_in_a_named_term_is_kept_whole(store: MemoryStore) -> None:
+    def entry(name: str, i: int) -> dict[str, object]:
+        return {
+            "version": f"1.{i}.0",
+            "resolved": f"https://registry.npmjs.org/{name}/-/{name}-1.{i}.0.tgz",
+            "integrity": f"sha512-{name}-" + "x" * 80,
+            "license": "MIT",
+            "dependencies": {f"dep{(i + k) % 50}": f"^{k}.0.0" for k in range(5)},
+            "engines": {"node": ">= 0.8.0"},
+        }
+
+    packages = {f"node_modules/pkg{i}": entry(f"pkg{i}", i) for i in range(300)}
+    for name, i in (("eslint", 1), ("optionator", 7), ("levn", 8), ("type-check", 9), ("prelude-ls", 10)):
+        packages[f"node_modules/{name}"] = entry(name, i)
+    for name in ("optionator", "levn", "type-check"):
+        packages[f"node_modules/{name}"]["dependencies"] = {"prelude-ls": "^1.2.1"}
+    packages["node_modules/eslint"]["dependencies"] = {"optionator": "^0.9.3"}
+    doc = {"name": "app", "lockfileVersion": 3, "packages": packages}
+    question = "eslint asks for optionator ^0.9.3. Which version is locked, with which integrity? Who needs prelude-ls?"
+    out = _compressed(doc, question, store)
+    assert "sha512-optionator-" + "x" * 80 in out
+    assert "sha512-prelude-ls-" + "x" * 80 in out

@@ -24,6 +24,7 @@ _IDENTITY = frozenset(
     {"id", "uuid", "guid", "key", "name", "title", "login", "username", "email", "number", "status", "state"}
     | {"type", "kind", "message", "path", "method", "code", "version", "slug", "label", "ref", "sha", "tag"}
 )
+_KEY_TAIL = re.compile(r"[/.:@]")
 TIER_TASK, TIER_FAILURE, TIER_NAMED, TIER_ID, TIER_LINK = 100.0, 90.0, 70.0, 60.0, 5.0
 KEY_MATCH = 1.5
 
@@ -70,6 +71,18 @@ class Notes:
     main_kept: int = 0
     main_ranked: bool = True
     main_indices: frozenset[int] = frozenset()  # the main array's rows that were kept
+
+
+def _label(d: dict[str, Any], keys: list[str]) -> int | None:
+    """The field that names a row: a short value leading it (rows lead with their name or id), else
+    its first short identity field."""
+    if keys and _short(d[keys[0]]) and not _URL.match(str(d[keys[0]])):
+        return 0
+    return next((i for i, k in enumerate(keys) if str(k).lower() in _IDENTITY and _short(d[k])), None)
+
+
+def _short(v: Any) -> bool:
+    return isinstance(v, (str, int)) and not isinstance(v, bool) and len(str(v)) <= 100
 
 
 class Pruner:
@@ -153,6 +166,12 @@ class Pruner:
         whole = key.lower() in hit or (len(kw) > 1 and kw - {key.lower()} <= hit)
         return KEY_MATCH if whole else 0.5 * len(hit)
 
+    def _ends_with_term(self, key: str) -> bool:
+        """Whether a map key is a path or name ending in a term of the task: ``node_modules/levn``
+        for a question about ``levn``, ``refs/heads/main`` for one about ``main``."""
+        tail = _KEY_TAIL.split(key.lower())[-1]
+        return len(tail) >= 3 and tail != key.lower() and tail in self.task_terms
+
     def _tier(self, key: str, v: Any, rel: tuple[float, float]) -> float:
         named, matched = rel
         if matched > 0:
@@ -190,6 +209,9 @@ class Pruner:
         keys = list(d)
         rels = self._relevance(d)
         tiers = [self._tier(str(k), d[k], r) for k, r in zip(keys, rels, strict=True)]
+        label = _label(d, keys)
+        if label is not None and max(tiers) >= TIER_NAMED:  # a kept row that answers says which row it is
+            tiers[label] = max(tiers[label], TIER_FAILURE)
         nested = [i for i, k in enumerate(keys) if isinstance(d[k], (dict, list)) and d[k]]
         flat = sorted(set(range(len(keys))) - set(nested), key=lambda i: (-tiers[i], i))
         must = [i for i in nested if tiers[i] >= TIER_FAILURE or id(d[keys[i]]) in self.pinned]
@@ -211,7 +233,10 @@ class Pruner:
         named = [
             i
             for i, k in enumerate(keys)
-            if str(k) in self.linked or str(k).lower() in self.task_phrases or self._named(str(k)) >= KEY_MATCH
+            if str(k) in self.linked
+            or str(k).lower() in self.task_phrases
+            or self._named(str(k)) >= KEY_MATCH
+            or self._ends_with_term(str(k))
         ]
         picks = self._picks(sel, len(rows), False)
         picks = sorted(
