@@ -308,3 +308,30 @@ def test_a_file_the_question_names_outranks_the_doc_and_test_discount() -> None:
     text = "\n".join(sorted(lines))
     out, _ = _compress(text, "Where does the README document the checksum switch?", "grep -rn MIRROR_URL .")
     assert "./README.md:169:* `MIRROR_URL_SKIP_CHECKSUM`, if set, does not append the checksum to MIRROR_URL" in out
+
+
+def test_a_definition_of_another_name_the_question_asks_about_is_kept() -> None:
+    """ "Where is EWOULDBLOCK defined as EAGAIN": the search was for EAGAIN, the question defines more."""
+    lines = [f"./linux/drv{i}.h:{30 + i}: * returns -EAGAIN if the queue {i} is full" for i in range(30)]
+    lines += [f"./c++/bits/m{i}.h:{100 + i}:      if (errno == EAGAIN) continue;  // {i}" for i in range(30)]
+    lines += ["./asm-generic/errno-base.h:15:#define\tEAGAIN\t\t11\t/* Try again */"]
+    lines += ["./asm-generic/errno.h:22:#define\tEWOULDBLOCK\tEAGAIN\t/* Operation would block */"]
+    text = "\n".join(sorted(lines))
+    out, _ = _compress(text, "Where is EWOULDBLOCK defined as EAGAIN on Linux?", "grep -rn -w EAGAIN .")
+    assert "./asm-generic/errno.h:22:#define\tEWOULDBLOCK\tEAGAIN\t/* Operation would block */" in _kept(out)
+
+
+def test_in_a_file_the_question_names_each_rare_term_keeps_its_best_match() -> None:
+    """ "Where does the README document X_SKIP": the README's line for each rare term, not only its best line."""
+    lines = [f'./bin/build:{2500 + i}:  MIRROR_URL="${{MIRROR_URL%/}}" # step {i}' for i in range(40)]
+    lines += [f"./test/mirror.bats:{5 + i}:  export MIRROR_URL=http://localhost:{8000 + i}" for i in range(30)]
+    lines += [f'./bin/build:{2600 + i}:  if [ -n "$MIRROR_URL_SKIP_CHECKSUM" ]; then # {i}' for i in range(2)]
+    lines += [
+        "./README.md:167:* `MIRROR_URL` overrides the default mirror URL root to one of your choosing.",
+        "./README.md:169:* `MIRROR_URL_SKIP_CHECKSUM`, if set, does not append the checksum to the URL.",
+    ]
+    lines += [f"./README.md:{170 + i}:  see MIRROR_URL example {i}" for i in range(5)]
+    text = "\n".join(sorted(lines))
+    query = "What is the default MIRROR_URL, and where does the README document MIRROR_URL_SKIP_CHECKSUM?"
+    out, _ = _compress(text, query, "grep -rn MIRROR_URL .")
+    assert "./README.md:169:* `MIRROR_URL_SKIP_CHECKSUM`, if set, does not append the checksum to the URL." in out

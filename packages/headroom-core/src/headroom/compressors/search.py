@@ -124,15 +124,23 @@ class SearchCompressor:
             # Not really search output (a log with timestamps, say): a line-based log cut does better.
             return LogCompressor().compress(text, ref=ref, task=task, detection=detection)
         names = searched_names(task.query, task.tool_args)
-        keep = self._select(lines, hits, names, task.terms)
+        also = [n for n in _CODE_NAME.findall(task.query) if n not in names]
+        keep = self._select(lines, hits, names, task.terms, also)
         if len(keep) >= len(lines):
             return None
         return _render(lines, hits, keep, ref, self.list_files, Mentions(text, task.query))
 
-    def _select(self, lines: list[str], hits: list[Hit], names: list[str], terms: frozenset[str]) -> set[int]:
+    def _select(
+        self, lines: list[str], hits: list[Hit], names: list[str], terms: frozenset[str], also: list[str]
+    ) -> set[int]:
         matches = [i for i, h in enumerate(hits) if h.kind == "match"]
         named = _named_paths({hits[i].path for i in matches}, term_pattern(terms), {n.lower() for n in names})
         scores = _scores(hits, matches, names, terms, named)
+        if also:  # a definition of another name the question asks about ("where is EWOULDBLOCK defined")
+            other = _name_re(also)
+            for i in matches:
+                if _is_definition(hits[i].text, other):
+                    scores[i] = max(scores[i], _DEFINITION * 0.6)
         ranked = sorted(matches, key=lambda i: (-scores[i], i))
         # One definition per file is always kept (so every defining file shows), best files first.
         keep: set[int] = set()
@@ -143,9 +151,11 @@ class SearchCompressor:
             if hits[i].path not in files:
                 files.add(hits[i].path)
                 keep.add(i)
-        # So is the best match of each file the task names ("where does the README say ...").
+        # So is the best match of each file the task names ("where does the README say ..."), and in
+        # such a file the best match of each rare term of the task ("... document X_SKIP_CHECKSUM").
         for path in sorted(named):
             keep.add(next(i for i in ranked if hits[i].path == path))
+        keep.update(_covering(ranked, hits, named, terms, names))
         size = len("\n".join(lines))
         defs = [i for i in ranked if scores[i] >= _DEFINITION / 2]
         used = _fill(keep, defs, lines, hits, self.definition_ratio * size, marker_chars=0)
@@ -153,6 +163,30 @@ class SearchCompressor:
         keep.update(_context_of(hits, keep, self.context_lines))
         keep.update(_headers_of(hits, keep))
         return _fill_small_gaps(lines, hits, keep, self.gap_chars)
+
+
+# Identifiers a question names beside the searched one: UPPER_CASE, snake_case, camelCase, dotted.
+_CODE_NAME = re.compile(
+    r"(?<![\w$.])(?:[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9]{3,}|[a-z]+(?:_[a-z0-9]+)+|[a-z]+[A-Z]\w*)(?![\w$])"
+)
+
+
+def _covering(ranked: list[int], hits: list[Hit], named: set[str], terms: frozenset[str], names: list[str]) -> set[int]:
+    """In each file the task names, the best-ranked match holding each task term that few matches hold."""
+    if not named:
+        return set()
+    pattern = term_pattern(terms - {n.lower() for n in names})
+    found = {i: found_terms(pattern, hits[i].text) for i in ranked}
+    df: Counter[str] = Counter(t for ts in found.values() for t in ts)
+    rare = {t for t, c in df.items() if c <= max(3, len(ranked) // 5)}
+    out: set[int] = set()
+    for path in named:
+        seen: set[str] = set()
+        for i in ranked:
+            if hits[i].path == path and found[i] & rare - seen:
+                out.add(i)
+                seen |= found[i]
+    return out
 
 
 _DEFINITION = 100.0
