@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from agno.compression.manager import CompressionManager
 from agno.metrics import RunMetrics
 from agno.models.base import Model
 from agno.models.message import Message
-from headroom import Store
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom import CompressOptions, Store
+from headroom.integrations import RETRIEVE_TOOL_NAME, ToolOutputCompressor
 from pydantic import BaseModel
 
-from headroom_agno._engine import (
+from headroom_agno._metrics import (
     SECONDS,
     TOKENS_SAVED,
     TOOL_RESULT_TOKENS_SAVED,
     TOOL_RESULTS,
-    Engine,
+    agno_options,
     record,
     task_queries,
 )
+
+if TYPE_CHECKING:
+    from headroom import CompressKwargs
+    from typing_extensions import Unpack
 
 _REMEMBER = 100_000
 
@@ -46,12 +50,20 @@ class HeadroomCompressionManager(CompressionManager):
     Args:
         store: where originals go; None means the process-wide default store.
         model_name: the model name for token counting; None takes the agent model's ``id``.
-        **options: fields of `headroom.CompressOptions`, except ``fit``.
+        options: a `headroom.CompressOptions` (its ``fit`` is ignored).
+        **kwargs: fields of `headroom.CompressOptions` over ``options``, except ``fit``.
     """
 
-    def __init__(self, *, store: Store | None = None, model_name: str | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store | None = None,
+        model_name: str | None = None,
+        options: CompressOptions | None = None,
+        **kwargs: Unpack[CompressKwargs],
+    ) -> None:
         super().__init__(compress_tool_results=True, compress_tool_results_limit=1)
-        self._engine = Engine(store=store, model=model_name, options=options)
+        self._outputs = ToolOutputCompressor(store=store, model=model_name, options=agno_options(options, kwargs))
         # Ids of tool results looked at and left as they were (too small, or not smaller): without
         # this, each of them would trigger a compression pass (and Agno's events) before every call.
         self._done: dict[str, None] = {}
@@ -103,9 +115,19 @@ class HeadroomCompressionManager(CompressionManager):
         model = self.model.id if isinstance(self.model, Model) else ""
         for i in pending:
             message = messages[i]
-            outcome = self._engine.tool_result(message, queries[i], model)
+            text, args = message.content, message.tool_args
+            if not isinstance(text, str):
+                self._remember(message.id)
+                continue
+            outcome = self._outputs.compress(
+                text,
+                tool_name=message.tool_name,
+                tool_args=args if isinstance(args, Mapping) else None,
+                query=queries[i],
+                model=model,
+            )
             record(run_metrics, **{SECONDS: outcome.seconds})
-            if outcome.text is None:
+            if not outcome.compressed:
                 self._remember(message.id)
                 continue
             message.compressed_content = outcome.text

@@ -3,8 +3,8 @@
 Agno's `Message` already follows the Chat Completions shape: roles, string or part-list content,
 ``tool_calls`` and ``tool_call_id``. Each Agno message becomes one view message in the same
 position, each content part one part; what core cannot read (images, audio, unknown parts) becomes
-a placeholder part. Core's edits (strings replaced in place; fitting is off) are written back into
-copies made with ``model_copy``; Agno's messages are never mutated.
+a placeholder part. Core's edits (`headroom.Edit`: strings replaced in place; fitting is off) are
+written back into copies made with ``model_copy``; Agno's messages are never mutated.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from agno.models.message import Message
-from headroom import find_refs
+from headroom import Edit, find_refs
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 _PLACEHOLDER_TYPE = "agno_part"
@@ -94,38 +94,31 @@ def to_openai(
     return out
 
 
-def _new_content(content: Any, after: Any) -> Any:
-    if isinstance(after, str):
-        return after
-    parts = list(content)
-    for k, part in enumerate(after):
-        if part.get("type") == "text":
-            parts[k] = {**parts[k], "text": part["text"]}
-    return parts
+def _edited(content: Any, edit: Edit) -> Any:
+    if edit.path == ("content",):
+        return edit.new
+    k = edit.path[1] if len(edit.path) == 3 else None
+    if isinstance(k, int) and isinstance(content, list) and edit.path[2] == "text":
+        parts = list(content)
+        parts[k] = {**parts[k], "text": edit.new}
+        return parts
+    raise ValueError(f"core edited messages[{edit.index}] at {edit.path}, where the Agno view has no text")
 
 
-def apply_edits(
-    messages: Sequence[Message],
-    before: Sequence[Mapping[str, Any]],
-    after: Sequence[Mapping[str, Any]],
-    *,
-    use_compressed: bool,
-) -> list[Message]:
-    """The Agno messages with core's string edits (``before`` → ``after``) written back into copies.
+def apply_edits(messages: Sequence[Message], edits: Sequence[Edit], *, use_compressed: bool) -> list[Message]:
+    """The Agno messages with core's edits (`headroom.CompressResult.edits` of their view) written into copies.
 
     Raises:
-        ValueError: when ``after`` does not have ``before``'s shape.
+        ValueError: an edit at a place `to_openai` puts no text.
     """
-    if len(before) != len(after):
-        raise ValueError(f"core returned {len(after)} messages for {len(before)}")
-    out: list[Message] = []
-    for m, b, a in zip(messages, before, after, strict=True):
-        if a.get("content") == b.get("content"):
-            out.append(m)
-            continue
+    contents: dict[int, Any] = {}
+    for e in edits:
+        contents[e.index] = _edited(contents.get(e.index, sent_content(messages[e.index], use_compressed)), e)
+    out = list(messages)
+    for i, content in contents.items():
+        m = messages[i]
         compressed = use_compressed and m.role == "tool" and m.compressed_content is not None
-        content = _new_content(sent_content(m, use_compressed), a["content"])
-        out.append(m.model_copy(update={"compressed_content": content} if compressed else {"content": content}))
+        out[i] = m.model_copy(update={"compressed_content": content} if compressed else {"content": content})
     return out
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from agno.tools.function import Function
-from headroom import Store, retrieve_tool_result
-from headroom.formats import get_format
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom import Store
+from headroom.integrations import RETRIEVE_TOOL, answer_retrieve
 
 
 def headroom_retrieve_tool(store: Store | None = None) -> Function:
@@ -22,18 +19,11 @@ def headroom_retrieve_tool(store: Store | None = None) -> Function:
     """
 
     def headroom_retrieve(ref: str, query: str | None = None, lines: str | None = None) -> str:
-        args = {k: v for k, v in (("ref", ref), ("query", query), ("lines", lines)) if v}
-        call = {
-            "id": "agno",
-            "type": "function",
-            "function": {"name": RETRIEVE_TOOL_NAME, "arguments": json.dumps(args)},
-        }
-        return str(retrieve_tool_result(call, format="openai", store=store)["content"])
+        return answer_retrieve({"ref": ref, "query": query, "lines": lines}, store)[0]
 
-    spec = get_format("openai").retrieve_tool()["function"]
     return Function(
-        name=RETRIEVE_TOOL_NAME,
-        description=spec["description"],
-        parameters=spec["parameters"],
+        name=RETRIEVE_TOOL.name,
+        description=RETRIEVE_TOOL.description,
+        parameters=RETRIEVE_TOOL.schema(),
         entrypoint=headroom_retrieve,
     )

@@ -7,10 +7,10 @@ Quick start::
     print(f"Saved {result.tokens_saved} tokens ({result.compression_ratio:.0%})")
 """
 
-from headroom.api import compress, compress_request, compress_text, retrieve, retrieve_tool_result
-from headroom.config import CompressOptions
+from headroom.api import answer_retrieve, compress, compress_request, compress_text, retrieve, retrieve_tool_result
+from headroom.config import CompressKwargs, CompressOptions
 from headroom.markers import find_refs, format_marker
-from headroom.result import BlockReport, CompressResult, TextResult
+from headroom.result import BlockReport, CompressResult, Edit, TextResult
 from headroom.store import (
     MemoryStore,
     RefConflictError,
@@ -28,8 +28,10 @@ __version__ = "0.1.0"
 __all__ = [
     "RETRIEVE_ROUNDS",
     "BlockReport",
+    "CompressKwargs",
     "CompressOptions",
     "CompressResult",
+    "Edit",
     "MemoryStore",
     "RefConflictError",
     "RefError",
@@ -40,6 +42,7 @@ __all__ = [
     "Store",
     "TextResult",
     "__version__",
+    "answer_retrieve",
     "compress",
     "compress_request",
     "compress_text",

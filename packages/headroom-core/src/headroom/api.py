@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from headroom.config import CompressOptions
+from headroom.config import CompressKwargs, CompressOptions
 from headroom.formats import FormatName, detect_format, get_format
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.pipeline.pipeline import Pipeline, Request
@@ -15,6 +16,9 @@ from headroom.result import CompressResult, TextResult
 from headroom.retrieval import filter_entry
 from headroom.store import RefError, Store, default_store
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 Api = Literal["anthropic-messages", "openai-chat", "openai-responses"]
 _MAX_OUTPUT_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 _API_FORMATS: dict[str, FormatName] = {
@@ -22,6 +26,13 @@ _API_FORMATS: dict[str, FormatName] = {
     "openai-chat": "openai",
     "openai-responses": "responses",
 }
+
+
+_RESERVE = CompressOptions().output_reserve
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _store_getter(store: Store | None) -> Callable[[], Store]:
@@ -38,7 +49,8 @@ def compress(
     tools: Sequence[Mapping[str, Any]] | None = None,
     store: Store | None = None,
     query: str | None = None,
-    **options: Any,
+    options: CompressOptions | None = None,
+    **kwargs: Unpack[CompressKwargs],
 ) -> CompressResult:
     """Compress a message list before it goes to ``model``.
 
@@ -53,14 +65,16 @@ def compress(
             ``$HEADROOM_HOME``), so another process can redeem the refs.
         query: what the task is about, for every block. By default each block uses the user text
             that preceded its own tool call.
-        **options: fields of `headroom.config.CompressOptions`.
+        options: a `CompressOptions`; None means the defaults.
+        **kwargs: fields of `CompressOptions`, over ``options``.
 
     Returns:
         A `CompressResult`; pass ``result.tools`` to the model alongside your own tools so it can
         call ``headroom_retrieve``, and answer those calls with `retrieve_tool_result`.
 
     Raises:
-        ValueError: the messages are not valid for the format (the message names the index).
+        ValueError: the messages are not valid for the format (the message names the index), or
+            an option has a value its field does not take.
         TypeError: ``messages`` is not a list, or an unknown option was passed.
     """
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
@@ -74,13 +88,19 @@ def compress(
         system=system,
         tools=tools,
         query=query,
-        options=CompressOptions.from_kwargs(options),
+        options=CompressOptions.from_kwargs(kwargs, options),
     )
     return Pipeline(router=router_for(request.options)).run(request)
 
 
 def compress_request(
-    body: Mapping[str, Any], *, api: Api, store: Store | None = None, query: str | None = None, **options: Any
+    body: Mapping[str, Any],
+    *,
+    api: Api,
+    store: Store | None = None,
+    query: str | None = None,
+    options: CompressOptions | None = None,
+    **kwargs: Unpack[CompressKwargs],
 ) -> tuple[dict[str, Any], CompressResult]:
     """Compress a whole provider request body.
 
@@ -91,7 +111,9 @@ def compress_request(
         store: as for `compress`.
         query: as for `compress`: the task for every block (the proxy passes the conversation's
             user text when a stateful request, one naming ``previous_response_id``, carries none).
-        **options: fields of `headroom.config.CompressOptions`.
+        options: as for `compress`. The body's ``max_tokens`` (or ``max_completion_tokens``,
+            ``max_output_tokens``) is the output reserve unless ``output_reserve`` is set.
+        **kwargs: as for `compress`.
 
     Returns:
         ``(new_body, result)``. ``new_body`` is a copy with the messages replaced and, when markers
@@ -113,9 +135,14 @@ def compress_request(
     if not isinstance(items, list):
         raise ValueError(f"request body needs a '{key}' list")
     system_key = "system" if fmt == "anthropic" else "instructions"
-    reserve = next((body[k] for k in _MAX_OUTPUT_KEYS if isinstance(body.get(k), int)), None)
-    if reserve is not None:
-        options.setdefault("output_reserve", reserve)
+    opts = CompressOptions.from_kwargs(kwargs, options)
+    reserve = next((body[k] for k in _MAX_OUTPUT_KEYS if _is_count(body.get(k))), None)
+    if (
+        reserve is not None
+        and "output_reserve" not in kwargs
+        and (options is None or options.output_reserve == _RESERVE)
+    ):
+        opts = dataclasses.replace(opts, output_reserve=reserve)
     result = compress(
         items,
         str(body.get("model", "")),
@@ -124,14 +151,14 @@ def compress_request(
         tools=body.get("tools"),
         store=store,
         query=query,
-        **options,
+        options=opts,
     )
     new_body = dict(body)
     if result.messages is not items:
         new_body[key] = result.messages
     if result.system is not body.get(system_key):
         new_body[system_key] = result.system
-    if result.tools and CompressOptions.from_kwargs(options).retrieve_tool:
+    if result.tools and opts.retrieve_tool:
         new_body = with_retrieve_tool(new_body, api=api)
     return new_body, result
 
@@ -199,20 +226,36 @@ def retrieve_tool_result(
     call = adapter.parse_tool_call(tool_call)
     if call.name != RETRIEVE_TOOL_NAME:
         raise ValueError(f"not a {RETRIEVE_TOOL_NAME} call: {call.name!r}")
-    ref = call.arguments.get("ref")
+    text, is_error = answer_retrieve(call.arguments, store=store)
+    return adapter.tool_result(call.id, text, is_error=is_error)
+
+
+def answer_retrieve(arguments: Mapping[str, Any], store: Store | None = None) -> tuple[str, bool]:
+    """The answer to one ``headroom_retrieve`` call, from its arguments alone (any host, any format).
+
+    Args:
+        arguments: the call's arguments as the model gave them: ``ref`` and optionally ``query``
+            (only matching lines or rows) and ``lines`` (``"120-180"``).
+        store: as for `retrieve`.
+
+    Returns:
+        ``(text, is_error)``: the original (or the part asked for), or, for a missing, unknown or
+        expired ref or a bad range, a message the model can read and ``True``. Never raises for a
+        bad call.
+
+    >>> from headroom import MemoryStore
+    >>> answer_retrieve({"ref": "0123456789abcdef"}, store=MemoryStore())[1]
+    True
+    """
+    ref = arguments.get("ref") if isinstance(arguments, Mapping) else None
     if not isinstance(ref, str) or not ref.strip():
-        return adapter.tool_result(call.id, "headroom_retrieve needs a 'ref' string argument", is_error=True)
-    query, lines = call.arguments.get("query"), call.arguments.get("lines")
+        return f"{RETRIEVE_TOOL_NAME} needs a 'ref' string argument", True
+    query, lines = arguments.get("query"), arguments.get("lines")
     try:
-        text = retrieve(
-            ref,
-            query=str(query) if query else None,
-            lines=str(lines) if lines else None,
-            store=store,
-        )
+        text = retrieve(ref, query=str(query) if query else None, lines=str(lines) if lines else None, store=store)
     except (RefError, ValueError) as e:
-        return adapter.tool_result(call.id, str(e), is_error=True)
-    return adapter.tool_result(call.id, text, is_error=False)
+        return str(e), True
+    return text, False
 
 
 def compress_text(
@@ -223,7 +266,8 @@ def compress_text(
     tool_name: str | None = None,
     tool_args: Mapping[str, Any] | None = None,
     store: Store | None = None,
-    **options: Any,
+    options: CompressOptions | None = None,
+    **kwargs: Unpack[CompressKwargs],
 ) -> TextResult:
     """Compress one piece of content — a tool output, a file, a page — outside any conversation.
 
@@ -234,7 +278,9 @@ def compress_text(
         tool_name: the tool that produced it, if any (``headroom_retrieve`` outputs are never compressed).
         tool_args: that tool call's arguments (they count as task context, like the query).
         store: as for `compress`.
-        **options: fields of `headroom.config.CompressOptions`.
+        options: as for `compress`; ``fit`` applies only when passed as a keyword (one block has no
+            turns to drop).
+        **kwargs: as for `compress`.
 
     Returns:
         A `TextResult` with the compressed text, the refs its markers name and the token counts.
@@ -248,8 +294,10 @@ def compress_text(
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "headroom_text", "content": text},
     ]
-    options.setdefault("fit", False)  # one block has no context window to fit
-    result = compress(messages, model, format="openai", store=store, query=query or "", **options)
+    opts = CompressOptions.from_kwargs(kwargs, options)
+    if "fit" not in kwargs:  # one block has no context window to fit
+        opts = dataclasses.replace(opts, fit=False)
+    result = compress(messages, model, format="openai", store=store, query=query or "", options=opts)
     out = result.messages[1]["content"]
     block = next((b for b in result.blocks if b.index == 1), None)
     before = block.tokens_before if block else 0

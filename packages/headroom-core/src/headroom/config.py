@@ -1,20 +1,63 @@
-"""CompressOptions: the one frozen config model of the compression pipeline."""
+"""CompressOptions: the one frozen config model of the compression pipeline, validated on construction."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, get_args
+
+__all__ = ["LEVEL_SCALE", "CompressKwargs", "CompressOptions", "Level", "Volatile"]
 
 Level = Literal["safe", "balanced", "max"]
+Volatile = Literal["report", "move"]
 LEVEL_SCALE: dict[str, float] = {"safe": 1.6, "balanced": 1.0, "max": 0.6}
 """How much each level multiplies every compressor's budgets by."""
 
 
+class CompressKwargs(TypedDict, total=False):
+    """The fields of `CompressOptions` as keyword arguments (``**options: Unpack[CompressKwargs]``)."""
+
+    min_tokens: int
+    compress_user_text: bool
+    user_text_min_tokens: int
+    max_query_chars: int
+    exact_claude: bool
+    retrieve_tool: bool
+    fit: bool
+    context_limit: int | None
+    output_reserve: int
+    volatile: Volatile
+    dedupe: bool
+    text_model: str | None
+    text_model_budget_ms: float
+    level: Level
+
+
+_COUNTS = ("min_tokens", "user_text_min_tokens", "output_reserve")  # int >= 0
+_FLAGS = ("compress_user_text", "exact_claude", "retrieve_tool", "fit", "dedupe")
+
+
+def _bad(name: str, want: str, value: object) -> ValueError:
+    return ValueError(f"CompressOptions.{name} must be {want}, not {value!r}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class CompressOptions:
-    """Options of `headroom.compress` (pass them as keyword arguments).
+    """Options of `headroom.compress`: pass one as ``options=``, or its fields as keyword arguments.
+
+    Every field is checked on construction: a wrong type, a negative size or an unknown mode raises
+    ``ValueError`` naming the field and what it takes.
+
+    >>> CompressOptions(min_tokens=500).min_tokens
+    500
+    >>> CompressOptions(volatile="bogus")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ValueError: CompressOptions.volatile must be one of ['move', 'report'], not 'bogus'
 
     Attributes:
         min_tokens: blocks smaller than this are left alone (a marker would cost more than it saves).
@@ -56,21 +99,46 @@ class CompressOptions:
     fit: bool = True
     context_limit: int | None = None
     output_reserve: int = 4096
-    volatile: Literal["report", "move"] = "report"
+    volatile: Volatile = "report"
     dedupe: bool = True
     text_model: str | None = None
     text_model_budget_ms: float = 300.0
     level: Level = "balanced"
 
     def __post_init__(self) -> None:
+        for name in _COUNTS:
+            value = getattr(self, name)
+            if not _is_int(value) or value < 0:
+                raise _bad(name, "an int >= 0", value)
+        for name in _FLAGS:
+            if not isinstance(getattr(self, name), bool):
+                raise _bad(name, "True or False", getattr(self, name))
+        if not _is_int(self.max_query_chars) or self.max_query_chars < 1:
+            raise _bad("max_query_chars", "an int >= 1", self.max_query_chars)
+        if self.context_limit is not None and (not _is_int(self.context_limit) or self.context_limit < 1):
+            raise _bad("context_limit", "None or an int >= 1", self.context_limit)
+        budget = self.text_model_budget_ms
+        if not isinstance(budget, (int, float)) or isinstance(budget, bool) or budget < 0:
+            raise _bad("text_model_budget_ms", "a number >= 0", budget)
+        if self.text_model is not None and not isinstance(self.text_model, str):
+            raise _bad("text_model", "None or a string", self.text_model)
+        if self.volatile not in get_args(Volatile):
+            raise _bad("volatile", f"one of {sorted(get_args(Volatile))}", self.volatile)
         if self.level not in LEVEL_SCALE:
-            raise ValueError(f"level must be one of {sorted(LEVEL_SCALE)}, not {self.level!r}")
+            raise _bad("level", f"one of {sorted(LEVEL_SCALE)}", self.level)
 
     @classmethod
-    def from_kwargs(cls, options: Mapping[str, Any]) -> CompressOptions:
-        """Build options from ``**options``; unknown names raise TypeError listing the known ones."""
+    def from_kwargs(cls, options: Mapping[str, Any], base: CompressOptions | None = None) -> CompressOptions:
+        """``base`` (default: the defaults) with ``options`` over it.
+
+        Raises:
+            TypeError: an unknown option name (the message lists the known ones).
+            ValueError: a value the field does not take.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"unknown compress option(s) {unknown}; known options: {sorted(known)}")
-        return cls(**options)
+        if base is None:
+            return cls(**options)
+        return dataclasses.replace(base, **options) if options else base

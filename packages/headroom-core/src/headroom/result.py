@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from headroom.formats import PathPart
     from headroom.pipeline.cache_aligner import CacheReport
     from headroom.pipeline.context_fitter import FitReport
 
@@ -47,6 +48,27 @@ class BlockReport:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One block the compressors replaced, in the coordinates of the messages as given.
+
+    Attributes:
+        index: index of the message (or Responses item) holding the block.
+        path: keys and indices from that message down to the string, e.g. ``("content",)`` or
+            ``("content", 2, "text")``; `headroom.formats` slots use the same paths.
+        old: the string as given.
+        new: the string as sent (compressed text with markers).
+        tokens_saved: tokens the block lost (an integration that sends the same block on every
+            call counts this once per block, not per call).
+    """
+
+    index: int
+    path: tuple[PathPart, ...]
+    old: str
+    new: str
+    tokens_saved: int = 0
+
+
+@dataclass(frozen=True)
 class CompressResult:
     """The compressed messages and the account of it.
 
@@ -67,6 +89,10 @@ class CompressResult:
         cache: what the CacheAligner saw: the last cache breakpoint, frozen blocks, volatile values.
         fit: what the ContextFitter did (``fit.budget`` is None when no context limit is known).
         system: the system prompt to send (the one given, unless ``volatile="move"`` changed it).
+        edits: the blocks the compressors replaced, in message order. An integration that keeps
+            messages in its own types writes these back instead of comparing before and after. With
+            ``fit`` off and ``volatile="report"`` they are every change to ``messages``; the
+            ContextFitter and ``volatile="move"`` may change more (see ``fit`` and ``cache``).
     """
 
     messages: list[dict[str, Any]]
@@ -84,6 +110,7 @@ class CompressResult:
     cache: CacheReport | None = None
     fit: FitReport | None = None
     system: Any = None
+    edits: tuple[Edit, ...] = ()
 
     @property
     def tokens_saved(self) -> int:

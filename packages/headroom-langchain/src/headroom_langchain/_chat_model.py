@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headroom import RETRIEVE_ROUNDS, CompressOptions, Store, retrieval_turn
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom.integrations import RETRIEVE_TOOL_NAME
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from headroom import CompressOptions, Store, compress
@@ -34,11 +34,6 @@ INDEX_KEY = "headroom_lc_index"
 _OPAQUE = {"type": "headroom_opaque"}
 _CHAT_ROLES = frozenset({"system", "developer", "user", "assistant"})
 _TYPE_ROLES = {"human": "user", "system": "system", "ai": "assistant", "tool": "tool", "function": "function"}
-
-
-def text_options(options: CompressOptions) -> dict[str, Any]:
-    """``options`` as keyword arguments for `headroom.compress_text` (which never fits: one block has no turns)."""
-    return {k: v for k, v in asdict(options).items() if k != "fit"}
 
 
 @dataclass(frozen=True)
@@ -161,7 +156,7 @@ def compress_lc(
     """
     sent = to_openai(messages)
     try:
-        result = compress(sent, model, format="openai", store=store, query=query, **asdict(options))
+        result = compress(sent, model, format="openai", store=store, query=query, options=options)
     except Exception:
         logger.warning("headroom: compression failed; the messages are sent uncompressed", exc_info=True)
         return Compressed(list(messages), [])

@@ -10,8 +10,6 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
-from headroom_langchain._convert import text_options
-
 DEFAULT_MODEL = "gpt-4o"
 
 
@@ -38,7 +36,7 @@ class HeadroomDocumentCompressor(BaseDocumentCompressor):
 
     def _one(self, document: Document, query: str) -> Document:
         result = compress_text(
-            document.page_content, model=self.model_name, query=query, store=self.store, **text_options(self.options)
+            document.page_content, model=self.model_name, query=query, store=self.store, options=self.options
         )
         if not result.refs or result.block is None or result.block.ref is None:
             return document

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from headroom import RefError, Store, retrieve, retrieve_tool_result
-from headroom.formats import get_format
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom import Store
+from headroom.integrations import RETRIEVE_TOOL, RETRIEVE_TOOL_NAME, answer_retrieve
 from langchain_core.messages import AIMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 
@@ -20,7 +19,7 @@ _CALL_BLOCKS = frozenset({"tool_use", "input_json_delta", "function_call", "tool
 
 def retrieve_tool_definition() -> dict[str, Any]:
     """``headroom_retrieve`` as an OpenAI tool dict, which every LangChain chat model's ``bind_tools`` accepts."""
-    return get_format("openai").retrieve_tool()
+    return RETRIEVE_TOOL.openai()
 
 
 def headroom_retrieve_tool(store: Store | None = None) -> BaseTool:
@@ -37,18 +36,17 @@ def headroom_retrieve_tool(store: Store | None = None) -> BaseTool:
         A tool taking ``ref`` and optional ``query`` / ``lines``. An unknown or expired ref comes
         back to the model as an error tool message, not an exception.
     """
-    spec = retrieve_tool_definition()["function"]
 
     def _retrieve(ref: str, query: str | None = None, lines: str | None = None) -> str:
-        try:
-            return retrieve(ref, query=query or None, lines=lines or None, store=store)
-        except (RefError, ValueError) as e:
-            raise ToolException(str(e)) from e
+        text, is_error = answer_retrieve({"ref": ref, "query": query, "lines": lines}, store)
+        if is_error:
+            raise ToolException(text)
+        return text
 
     return StructuredTool(
-        name=RETRIEVE_TOOL_NAME,
-        description=spec["description"],
-        args_schema=spec["parameters"],
+        name=RETRIEVE_TOOL.name,
+        description=RETRIEVE_TOOL.description,
+        args_schema=RETRIEVE_TOOL.schema(),
         func=_retrieve,
         handle_tool_error=True,
     )
@@ -83,19 +81,9 @@ def answer(calls: Sequence[ToolCall], store: Store | None) -> list[ToolMessage]:
     """Answer ``headroom_retrieve`` calls with the originals (errors as error tool messages)."""
     out = []
     for tc in calls:
-        block = retrieve_tool_result(
-            {"type": "tool_use", "id": tc.get("id") or "", "name": tc["name"], "input": tc["args"]},
-            format="anthropic",
-            store=store,
-        )
-        out.append(
-            ToolMessage(
-                content=block["content"],
-                tool_call_id=tc.get("id") or "",
-                name=RETRIEVE_TOOL_NAME,
-                status="error" if block.get("is_error") else "success",
-            )
-        )
+        text, is_error = answer_retrieve(tc["args"], store)
+        status = "error" if is_error else "success"
+        out.append(ToolMessage(content=text, tool_call_id=tc.get("id") or "", name=RETRIEVE_TOOL_NAME, status=status))
     return out
 
 

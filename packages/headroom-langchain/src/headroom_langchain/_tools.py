@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from headroom import CompressOptions, Store, compress_text
+from headroom import CompressOptions, Store
+from headroom.integrations import ToolOutputCompressor
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
@@ -13,30 +14,19 @@ from langchain_core.tools.base import ArgsSchema
 from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import Field, model_validator
 
-from headroom_langchain._convert import text_options
-
 DEFAULT_MODEL = "gpt-4o"
 
 
-def compress_content(
-    content: Any,
-    *,
-    tool: str,
-    args: dict[str, Any],
-    model: str,
-    store: Store | None,
-    options: CompressOptions,
-) -> Any:
+def compress_content(content: Any, outputs: ToolOutputCompressor, *, tool: str, args: dict[str, Any]) -> Any:
     """Compressed tool content: a string, or a list whose text blocks are compressed one by one.
 
     Anything else (a dict returned to a caller that invoked the tool without a tool call) is given
-    back as it is; LangChain turns it into text only when it builds the tool message.
+    back as it is; LangChain turns it into text only when it builds the tool message. Fails open:
+    text that cannot be compressed goes to the model as it is.
     """
 
     def one(text: str) -> str:
-        return compress_text(
-            text, model=model, tool_name=tool, tool_args=args, store=store, **text_options(options)
-        ).text
+        return outputs.compress(text, tool_name=tool, tool_args=args).text
 
     if isinstance(content, str):
         return one(content)
@@ -99,17 +89,11 @@ class HeadroomTool(BaseTool):
 
     def _compress(self, output: Any, tool_input: Any) -> Any:
         args = tool_input if isinstance(tool_input, dict) else {"input": tool_input}
-        kw: dict[str, Any] = {
-            "tool": self.name,
-            "args": args,
-            "model": self.model_name,
-            "store": self.store,
-            "options": self.options,
-        }
+        outputs = ToolOutputCompressor(store=self.store, model=self.model_name, options=self.options)
         if isinstance(output, ToolMessage):
-            content = compress_content(output.content, **kw)
+            content = compress_content(output.content, outputs, tool=self.name, args=args)
             return output if content == output.content else output.model_copy(update={"content": content})
-        return compress_content(output, **kw)
+        return compress_content(output, outputs, tool=self.name, args=args)
 
     def run(self, tool_input: Any, *args: Any, **kwargs: Any) -> Any:
         """Run the wrapped tool (with its callbacks and error handling), then compress its output."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from headroom.formats import FormatName
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom.integrations import RETRIEVE_TOOL_NAME
 
 __all__ = ["FORMATS", "METADATA_KEYS", "Api", "api_for", "has_retrieve_tool", "items_key", "tool_name"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import litellm
 from headroom import RETRIEVE_ROUNDS, CompressOptions, Store
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom.integrations import RETRIEVE_TOOL_NAME
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.integrations.custom_logger import AgenticLoopPlan, AgenticLoopRequestPatch
 
@@ -17,6 +17,10 @@ from headroom_litellm._api import METADATA_KEYS, Api, api_for, has_retrieve_tool
 from headroom_litellm._compat import skip_unavailable_mcp
 from headroom_litellm._loop import RetrieveCalls, continue_with, follow_up_messages, rounds_in
 from headroom_litellm._request import compress_call, follow_up_metadata
+
+if TYPE_CHECKING:
+    from headroom import CompressKwargs
+    from typing_extensions import Unpack
 
 __all__ = ["HeadroomCallback", "StreamingMode"]
 
@@ -61,7 +65,9 @@ class HeadroomCallback(CustomLogger):
             and on the next request its result is filled in from the store (inline expansion).
         retrieve_rounds: the most retrieval rounds per request (`headroom.RETRIEVE_ROUNDS`, the
             proxy's default); LiteLLM's own ``max_agentic_loops`` guard applies too.
-        **options: fields of `headroom.CompressOptions` (checked here; unknown names raise TypeError).
+        options: a `headroom.CompressOptions`; None means the defaults.
+        **kwargs: fields of `headroom.CompressOptions` over ``options`` (checked here: an unknown name
+            raises TypeError, a bad value ValueError).
     """
 
     server_fulfilled_tool_names: ClassVar[frozenset[str]] = frozenset({RETRIEVE_TOOL_NAME})
@@ -72,16 +78,16 @@ class HeadroomCallback(CustomLogger):
         *,
         streaming: StreamingMode = "buffer",
         retrieve_rounds: int = RETRIEVE_ROUNDS,
-        **options: Any,
+        options: CompressOptions | None = None,
+        **kwargs: Unpack[CompressKwargs],
     ) -> None:
         super().__init__()
         self.retrieve_rounds = retrieve_rounds
         if streaming not in ("buffer", "inline"):
             raise ValueError(f"streaming must be 'buffer' or 'inline', not {streaming!r}")
-        CompressOptions.from_kwargs(options)
         self.store = store
         self.streaming: StreamingMode = streaming
-        self.options: Mapping[str, Any] = dict(options)
+        self.options = CompressOptions.from_kwargs(kwargs, options)
         self._failures: set[str] = set()
         if streaming == "inline":
             # Let LiteLLM stream /v1/messages answers live instead of holding them back.

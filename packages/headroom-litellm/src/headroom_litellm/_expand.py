@@ -11,7 +11,7 @@ from typing import Any
 
 from headroom import RefError, Store, retrieve, retrieve_tool_result
 from headroom.formats import FormatName, get_format
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom.integrations import RETRIEVE_TOOL_NAME
 
 from headroom_litellm._api import FORMATS, Api, tool_name
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from headroom import RETRIEVE_ROUNDS, Store, retrieval_turn, retrieve_tool_result
 from headroom.formats import FormatName
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom.integrations import RETRIEVE_TOOL_NAME
 
 from headroom_litellm._api import Api
 

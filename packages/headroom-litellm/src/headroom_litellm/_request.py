@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from headroom import CompressResult, Store, compress_request
+from headroom import CompressOptions, CompressResult, Store, compress_request
 
 from headroom_litellm._api import METADATA_KEYS, Api, items_key
 from headroom_litellm._expand import expand_retrievals
@@ -55,7 +55,7 @@ def compress_call(
     api: Api,
     *,
     store: Store | None,
-    options: Mapping[str, Any],
+    options: CompressOptions,
 ) -> tuple[dict[str, Any], CompressResult | None]:
     """Compress one request's messages; returns ``(new_kwargs, result)``.
 
@@ -75,7 +75,7 @@ def compress_call(
     body = {**kwargs, key: expand_retrievals(messages, api, store)}
     if not isinstance(body.get("tools"), list):
         body.pop("tools", None)  # LiteLLM passes tools=None; compress_request wants a list or nothing
-    new_body, result = compress_request(body, api=api, store=store, **options)
+    new_body, result = compress_request(body, api=api, store=store, options=options)
     out = {**kwargs, **new_body}
     metadata[DIGEST_KEY] = _digest(out[key])
     record_stats(metadata, result, call_id=kwargs.get("litellm_call_id"))

@@ -8,9 +8,9 @@ Quick start::
 
 from headroom import __version__
 
-from headroom_strands._engine import HeadroomStats
 from headroom_strands._model import HeadroomModel
 from headroom_strands._plugin import HeadroomPlugin
 from headroom_strands._retrieve import HeadroomRetrieveTool
+from headroom_strands._stats import HeadroomStats
 
 __all__ = ["HeadroomModel", "HeadroomPlugin", "HeadroomRetrieveTool", "HeadroomStats", "__version__"]

@@ -3,8 +3,8 @@
 Strands keeps Bedrock Converse content blocks: ``{"text"}``, ``{"toolUse"}``, ``{"toolResult"}``,
 images, documents, reasoning, cache points. Text, tool calls and tool results map one to one onto
 Anthropic ``text`` / ``tool_use`` / ``tool_result`` blocks; every other block becomes a placeholder
-core leaves alone, so positions line up and core's edits (strings replaced in place, nothing added,
-moved or removed: fitting is off) are written back by position. Strands messages are never mutated.
+core leaves alone, so positions line up and core's edits (`headroom.Edit`: strings replaced in place;
+fitting is off) are written back by position. Strands messages are never mutated.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from headroom import find_refs
+from headroom import Edit, find_refs
 
 log = logging.getLogger("headroom_strands")
 
@@ -102,47 +102,29 @@ def to_anthropic(messages: Sequence[StrandsMessage], *, hide_compressed: bool = 
     ]
 
 
-def _merge_result(block: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    result = block["toolResult"]
-    items = list(result.get("content") or [])
-    for k, (b, a) in enumerate(zip(before["content"], after["content"], strict=True)):
-        if a != b:
-            items[k] = with_text(items[k], a["text"])
-    return {**block, "toolResult": {**result, "content": items}}
-
-
-def _merge(block: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]) -> Any:
-    if after.get("type") == "text" and isinstance(block.get("text"), str):
-        return {**block, "text": after["text"]}
-    if after.get("type") == "tool_result" and isinstance(after.get("content"), list):
-        return _merge_result(block, before, after)
-    raise ValueError(f"core changed a {before.get('type')!r} block into {after.get('type')!r}")
-
-
-def apply_edits(
-    messages: Sequence[StrandsMessage], before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]]
-) -> list[Any]:
-    """The Strands messages with core's string edits (``before`` → ``after``) written back.
+def apply_edits(messages: Sequence[StrandsMessage], edits: Sequence[Edit]) -> list[Any]:
+    """The Strands messages with core's edits (`headroom.CompressResult.edits` of their view) written back.
 
     Unchanged messages and blocks are the caller's own objects; changed ones are shallow copies.
 
     Raises:
-        ValueError: when ``after`` does not have ``before``'s shape (core moved or removed something).
+        ValueError: an edit at a place `to_anthropic` puts no text (core changed its view's shape).
     """
-    if len(before) != len(after):
-        raise ValueError(f"core returned {len(after)} messages for {len(before)}")
-    out: list[Any] = []
-    for message, b, a in zip(messages, before, after, strict=True):
-        if a == b:
-            out.append(message)
-            continue
+    out = list(messages)
+    for e in edits:
+        message = out[e.index]
         blocks = list(message.get("content") or [])
-        if len(a["content"]) != len(blocks):
-            raise ValueError("core changed the number of blocks in a message")
-        for j, (bb, ab) in enumerate(zip(b["content"], a["content"], strict=True)):
-            if ab != bb:
-                blocks[j] = _merge(blocks[j], bb, ab)
-        out.append({**message, "content": blocks})
+        j = e.path[1] if len(e.path) > 1 else None
+        if e.path == ("content", j, "text") and isinstance(j, int):
+            blocks[j] = {**blocks[j], "text": e.new}
+        elif len(e.path) == 5 and e.path[2:3] == ("content",) and isinstance(j, int) and isinstance(e.path[3], int):
+            result = blocks[j]["toolResult"]
+            items = list(result.get("content") or [])
+            items[e.path[3]] = with_text(items[e.path[3]], e.new)
+            blocks[j] = {**blocks[j], "toolResult": {**result, "content": items}}
+        else:
+            raise ValueError(f"core edited messages[{e.index}] at {e.path}, where the Strands view has no text")
+        out[e.index] = {**message, "content": blocks}
     return out
 
 

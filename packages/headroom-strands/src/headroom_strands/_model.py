@@ -8,18 +8,21 @@ import threading
 from collections.abc import AsyncGenerator, AsyncIterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from headroom import Store
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom import CompressOptions, Store
+from headroom.integrations import RETRIEVE_TOOL_NAME, ToolOutputCompressor
 from strands.models import Model
 
-from headroom_strands._engine import Engine, HeadroomStats, model_name
+from headroom_strands._compress import compress_messages, model_name, strands_options
 from headroom_strands._retrieve import HeadroomRetrieveTool
+from headroom_strands._stats import HeadroomStats, Tally
 
 if TYPE_CHECKING:
+    from headroom import CompressKwargs
     from pydantic import BaseModel
     from strands.types.content import Messages, SystemContentBlock
     from strands.types.streaming import StreamEvent
     from strands.types.tools import ToolSpec
+    from typing_extensions import Unpack
 
 T = TypeVar("T", bound="BaseModel")
 
@@ -43,14 +46,22 @@ class HeadroomModel(Model):
         model: the model to delegate to.
         store: where originals go; None means the process-wide default store.
         model_name: the model name for token counting; None takes the wrapped model's ``model_id``.
-        **options: fields of `headroom.CompressOptions`, except ``fit``.
+        options: a `headroom.CompressOptions`; its ``fit`` is ignored.
+        **kwargs: fields of `headroom.CompressOptions` over ``options``, except ``fit``.
     """
 
     def __init__(
-        self, model: Model, *, store: Store | None = None, model_name: str | None = None, **options: Any
+        self,
+        model: Model,
+        *,
+        store: Store | None = None,
+        model_name: str | None = None,
+        options: CompressOptions | None = None,
+        **kwargs: Unpack[CompressKwargs],
     ) -> None:
         self.model = model
-        self._engine = Engine(store=store, model=model_name, options=options)
+        self._outputs = ToolOutputCompressor(store=store, model=model_name, options=strands_options(options, kwargs))
+        self._tally = Tally()
         self.retrieve_tool = HeadroomRetrieveTool(store=store)
         self._supports_structured_output = model._supports_structured_output
         self._warned = threading.Event()
@@ -63,7 +74,7 @@ class HeadroomModel(Model):
     @property
     def stats(self) -> HeadroomStats:
         """Tokens saved and time spent so far."""
-        return self._engine.stats
+        return self._tally.stats
 
     @property
     def stateful(self) -> bool:
@@ -114,7 +125,9 @@ class HeadroomModel(Model):
         """
         specs = list(tool_specs or [])
         if any(s.get("name") == RETRIEVE_TOOL_NAME for s in specs):
-            sent, named = await asyncio.to_thread(self._engine.messages, messages, model=model_name(self.model))
+            sent, named = await asyncio.to_thread(
+                compress_messages, messages, self._outputs, self._tally, model=model_name(self.model)
+            )
             messages = sent
             if not named:
                 specs = [s for s in specs if s.get("name") != RETRIEVE_TOOL_NAME]

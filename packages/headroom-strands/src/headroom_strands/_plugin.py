@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from headroom import Store
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom import CompressOptions, Store
+from headroom.integrations import RETRIEVE_TOOL_NAME, ToolOutputCompressor
 from strands.hooks import AfterToolCallEvent
 from strands.middleware import InvokeModelContext, InvokeModelStage
 from strands.plugins import Plugin
 
+from headroom_strands._compress import compress_messages, compress_result, model_name, strands_options
 from headroom_strands._convert import last_user_text
-from headroom_strands._engine import Engine, HeadroomStats, model_name
 from headroom_strands._retrieve import HeadroomRetrieveTool
+from headroom_strands._stats import HeadroomStats, Tally
 
 if TYPE_CHECKING:
+    from headroom import CompressKwargs
     from strands import Agent
+    from typing_extensions import Unpack
 
 
 class HeadroomPlugin(Plugin):
@@ -40,12 +43,14 @@ class HeadroomPlugin(Plugin):
         model: the model name for token counting; None takes the agent model's ``model_id``.
         tool_results: compress tool results as they are produced.
         model_input: compress the messages of each model call.
-        **options: fields of `headroom.CompressOptions` (``min_tokens``, ``dedupe``, ...), except
-            ``fit``: context-window overflow is left to Strands' conversation manager.
+        options: a `headroom.CompressOptions`; its ``fit`` is ignored (context-window overflow is
+            left to Strands' conversation manager).
+        **kwargs: fields of `headroom.CompressOptions` (``min_tokens``, ``dedupe``, ...) over
+            ``options``, except ``fit``.
 
     Raises:
         TypeError: an unknown option.
-        ValueError: ``fit`` was passed.
+        ValueError: ``fit`` was passed, or a value its field does not take.
     """
 
     name = "headroom"
@@ -57,9 +62,11 @@ class HeadroomPlugin(Plugin):
         model: str | None = None,
         tool_results: bool = True,
         model_input: bool = True,
-        **options: Any,
+        options: CompressOptions | None = None,
+        **kwargs: Unpack[CompressKwargs],
     ) -> None:
-        self._engine = Engine(store=store, model=model, options=options)
+        self._outputs = ToolOutputCompressor(store=store, model=model, options=strands_options(options, kwargs))
+        self._tally = Tally()
         self._tool_results = tool_results
         self._model_input = model_input
         self.retrieve_tool = HeadroomRetrieveTool(store=store)
@@ -68,7 +75,7 @@ class HeadroomPlugin(Plugin):
     @property
     def stats(self) -> HeadroomStats:
         """Tokens saved and time spent so far, over every agent this plugin is attached to."""
-        return self._engine.stats
+        return self._tally.stats
 
     def init_agent(self, agent: Agent) -> None:
         """Register ``headroom_retrieve`` (unless the agent has it), the tool hook and the model middleware.
@@ -84,16 +91,16 @@ class HeadroomPlugin(Plugin):
             agent.add_middleware(InvokeModelStage.Input, self._on_model_input)
 
     async def _on_tool_result(self, event: AfterToolCallEvent) -> None:
-        query = last_user_text(event.agent.messages)
+        query, model = last_user_text(event.agent.messages), model_name(event.agent.model)
         result = await asyncio.to_thread(
-            self._engine.tool_result, event.result, event.tool_use, query=query, model=model_name(event.agent.model)
+            compress_result, self._outputs, self._tally, event.result, event.tool_use, query=query, model=model
         )
         if result is not event.result:
             event.result = result  # type: ignore[assignment]  # same ToolResult shape, built as a dict
 
     async def _on_model_input(self, context: InvokeModelContext) -> InvokeModelContext:
         messages, named = await asyncio.to_thread(
-            self._engine.messages, context.messages, model=model_name(context.model)
+            compress_messages, context.messages, self._outputs, self._tally, model=model_name(context.model)
         )
         specs = context.tool_specs
         if not named:  # like core: the retrieve tool is offered only once a marker is there to redeem

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from headroom import Store, retrieve_tool_result
-from headroom.formats import get_format
-from headroom.markers import RETRIEVE_TOOL_NAME
+from headroom import Store
+from headroom.integrations import RETRIEVE_TOOL, answer_retrieve
 from strands.types.events import ToolResultEvent
 from strands.types.tools import AgentTool, ToolGenerator, ToolResult, ToolSpec, ToolUse
 
@@ -26,17 +25,16 @@ class HeadroomRetrieveTool(AgentTool):
     def __init__(self, *, store: Store | None = None) -> None:
         super().__init__()
         self._store = store
-        core = get_format("anthropic").retrieve_tool()
         self._spec: ToolSpec = {
-            "name": RETRIEVE_TOOL_NAME,
-            "description": core["description"],
-            "inputSchema": {"json": core["input_schema"]},
+            "name": RETRIEVE_TOOL.name,
+            "description": RETRIEVE_TOOL.description,
+            "inputSchema": {"json": RETRIEVE_TOOL.schema()},
         }
 
     @property
     def tool_name(self) -> str:
         """``headroom_retrieve``."""
-        return RETRIEVE_TOOL_NAME
+        return RETRIEVE_TOOL.name
 
     @property
     def tool_spec(self) -> ToolSpec:
@@ -51,17 +49,11 @@ class HeadroomRetrieveTool(AgentTool):
     def answer(self, tool_use: ToolUse) -> ToolResult:
         """The tool result for one ``headroom_retrieve`` call (blocking: it reads the store)."""
         args = tool_use.get("input")
-        call = {
-            "type": "tool_use",
-            "id": tool_use["toolUseId"],
-            "name": RETRIEVE_TOOL_NAME,
-            "input": args if isinstance(args, dict) else {},
-        }
-        block = retrieve_tool_result(call, format="anthropic", store=self._store)
+        text, is_error = answer_retrieve(args if isinstance(args, dict) else {}, self._store)
         return {
             "toolUseId": tool_use["toolUseId"],
-            "status": "error" if block.get("is_error") else "success",
-            "content": [{"text": str(block["content"])}],
+            "status": "error" if is_error else "success",
+            "content": [{"text": text}],
         }
 
     async def stream(self, tool_use: ToolUse, invocation_state: dict[str, Any], **kwargs: Any) -> ToolGenerator:

@@ -22,7 +22,7 @@ from headroom.pipeline.context_fitter import ContextFitter, FitReport
 from headroom.pipeline.detect import looks_json, split_sections
 from headroom.pipeline.router import ContentRouter
 from headroom.refs import make_ref
-from headroom.result import BlockReport, BlockStatus, CompressResult
+from headroom.result import BlockReport, BlockStatus, CompressResult, Edit
 from headroom.store import Entry, Store
 from headroom.tokens import Tokenizer, get_tokenizer
 
@@ -131,8 +131,12 @@ class Pipeline:
         stages["compress"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        edits = {(b.slot.index, b.slot.path): b.new_text for b in blocks if b.new_text is not None}
-        messages = replace_at(req.messages, edits)
+        edits = tuple(
+            Edit(b.slot.index, b.slot.path, b.slot.text, b.new_text, b.report.tokens_before - b.report.tokens_after)
+            for b in blocks
+            if b.new_text is not None and b.report is not None
+        )
+        messages = replace_at(req.messages, {(e.index, e.path): e.new for e in edits})
         saved = sum(b.report.tokens_before - b.report.tokens_after for b in blocks if b.report)
         messages, fit = self._fit(messages, req, tokenizer, outside + tool_tokens, breakpoint)
         stages["fit"] = time.perf_counter() - t
@@ -169,6 +173,7 @@ class Pipeline:
             cache=cache,
             fit=fit,
             system=system,
+            edits=edits,
         )
 
     @staticmethod
