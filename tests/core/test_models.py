@@ -449,6 +449,7 @@ def test_every_builtin_entry_finds_itself() -> None:
 
 def test_public_api() -> None:
     assert sorted(models.__all__) == [
+        "ImageRule",
         "MODELS_FILE_ENV",
         "ModelInfo",
         "ModelRegistry",
@@ -457,6 +458,8 @@ def test_public_api() -> None:
         "default_registry",
         "get_model",
         "get_model_or_default",
+        "image_rule_for",
+        "image_tokens",
         "load_registry",
         "normalize_model_name",
         "set_default_registry",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from headroom.config import CompressKwargs, CompressOptions
 from headroom.formats import FormatName, detect_format, get_format
+from headroom.images import image_note, image_tool_result
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.pipeline.pipeline import Pipeline, Request
 from headroom.pipeline.router import router_for
@@ -226,6 +227,14 @@ def retrieve_tool_result(
     call = adapter.parse_tool_call(tool_call)
     if call.name != RETRIEVE_TOOL_NAME:
         raise ValueError(f"not a {RETRIEVE_TOOL_NAME} call: {call.name!r}")
+    ref = call.arguments.get("ref")
+    if isinstance(ref, str) and ref.strip():
+        try:
+            entry = (store or default_store()).get(ref.strip())
+        except (RefError, ValueError):
+            entry = None
+        if entry is not None and entry.kind == "image":  # the image itself where the API takes one
+            return image_tool_result(format, call.id, ref.strip(), entry)
     text, is_error = answer_retrieve(call.arguments, store=store)
     return adapter.tool_result(call.id, text, is_error=is_error)
 
@@ -252,7 +261,10 @@ def answer_retrieve(arguments: Mapping[str, Any], store: Store | None = None) ->
         return f"{RETRIEVE_TOOL_NAME} needs a 'ref' string argument", True
     query, lines = arguments.get("query"), arguments.get("lines")
     try:
-        text = retrieve(ref, query=str(query) if query else None, lines=str(lines) if lines else None, store=store)
+        entry = (store or default_store()).get(ref.strip())
+        if entry.kind == "image":  # a text answer cannot carry the image: say what it is and where
+            return image_note(ref.strip(), entry), False
+        text = filter_entry(ref, entry, query=str(query) if query else None, lines=str(lines) if lines else None)
     except (RefError, ValueError) as e:
         return str(e), True
     return text, False

@@ -88,6 +88,8 @@ class CompressOptions:
         level: how much every compressor keeps, all budgets moved together: ``"safe"`` keeps more
             (about 1.6x the default budgets), ``"max"`` saves more (0.6x); ``"balanced"`` (the
             default) is the setting the benchmark targets are held at.
+        compress_images: shrink image parts to the smallest size that stays legible for the model
+            (``headroom-core[image]``); the original goes to the store, a marker beside the image.
     """
 
     min_tokens: int = 250
@@ -104,6 +106,7 @@ class CompressOptions:
     text_model: str | None = None
     text_model_budget_ms: float = 300.0
     level: Level = "balanced"
+    compress_images: bool = True
 
     def __post_init__(self) -> None:
         for name in _COUNTS:

@@ -62,8 +62,10 @@ def _json_rows(content: str, literals: FloatLiterals) -> list[Any] | None:
 
 
 def filter_entry(ref: str, entry: Entry, *, query: str | None, lines: str | None) -> str:
-    """What `headroom.retrieve` returns for one entry (see its docstring)."""
+    """What `headroom.retrieve` returns for one entry (see its docstring); an image's base64, whole."""
     content = entry.content
+    if entry.kind == "image":
+        return content
     if lines:
         start, end = parse_lines(lines)
         all_lines = content.split("\n")

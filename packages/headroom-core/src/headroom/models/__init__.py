@@ -28,13 +28,16 @@ import); `set_default_registry` replaces or resets it. A malformed override file
 from __future__ import annotations
 
 import threading
+from typing import Literal
 
+from headroom.models._images import ImageRule, image_rule
 from headroom.models._info import ModelInfo
 from headroom.models._names import normalize_model_name
 from headroom.models._registry import MODELS_FILE_ENV, ModelRegistry, ModelRegistryError, load_registry
 
 __all__ = [
     "MODELS_FILE_ENV",
+    "ImageRule",
     "ModelInfo",
     "ModelRegistry",
     "ModelRegistryError",
@@ -42,6 +45,8 @@ __all__ = [
     "default_registry",
     "get_model",
     "get_model_or_default",
+    "image_rule_for",
+    "image_tokens",
     "load_registry",
     "normalize_model_name",
     "set_default_registry",
@@ -117,3 +122,20 @@ def cost(
         cache_read_tokens=cache_read_tokens,
         cache_write_tokens=cache_write_tokens,
     )
+
+
+def image_rule_for(model: str) -> ImageRule:
+    """How ``model`` (any spelling) counts image input tokens; see `headroom.models._images`."""
+    info = default_registry().get(model)
+    if info is not None:
+        return image_rule(info.name, info.provider)
+    return image_rule(normalize_model_name(model))
+
+
+def image_tokens(model: str, width: int, height: int, detail: Literal["auto", "low", "high"] = "auto") -> int:
+    """Input tokens ``model`` charges for one ``width`` x ``height`` image sent with ``detail``.
+
+    Exact per the provider's published rule (its own downscale first, then Anthropic's
+    ``w*h/750``, OpenAI's 512 px tiles or 32 px patches, Gemini's 768 px tiles).
+    """
+    return image_rule_for(model).tokens(width, height, detail)

@@ -11,6 +11,7 @@ from typing import Any
 
 from headroom.config import CompressOptions
 from headroom.formats import FormatAdapter, Message, Slot, replace_at
+from headroom.images import ImagePass, compress_images
 from headroom.markers import find_refs
 from headroom.models import get_model
 from headroom.pipeline import cache_aligner
@@ -138,6 +139,12 @@ class Pipeline:
         )
         messages = replace_at(req.messages, {(e.index, e.path): e.new for e in edits})
         saved = sum(b.report.tokens_before - b.report.tokens_after for b in blocks if b.report)
+        images = ImagePass(messages)
+        if opts.compress_images:
+            images = compress_images(messages, fmt=adapter.name, model=req.model, store=req.store, tokenizer=tokenizer)
+        messages = images.messages
+        before += images.tokens_before
+        saved += images.tokens_before - images.tokens_after
         messages, fit = self._fit(messages, req, tokenizer, outside + tool_tokens, breakpoint)
         stages["fit"] = time.perf_counter() - t
 
@@ -163,7 +170,7 @@ class Pipeline:
             tokens_after=after,
             refs=refs,
             tools=tools,
-            blocks=[b.report for b in blocks if b.report],
+            blocks=[*(b.report for b in blocks if b.report), *images.reports],
             format=adapter.name,
             model=req.model,
             tokenizer=tokenizer.name,
