@@ -14,6 +14,11 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null
 fi
+# The image tests read what compressed images still say with real OCR: Debian's tesseract-ocr
+# (through pytesseract, in the dev group).
+if ! command -v tesseract >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr) >/dev/null
+fi
 # The real Claude Code and Codex CLIs the proxy tests drive, pinned in tests/clients/package.json (Node >= 20).
 # A failed install is not skipped over: those tests then fail and say what to run.
 if command -v npm >/dev/null 2>&1; then
