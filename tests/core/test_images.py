@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from headroom import MemoryStore, compress, find_refs, retrieve, retrieve_tool_result
-from headroom.images import ImageCompressor, RuleRouter, Skipped
+from headroom.images import ImageCompressor, LinearRouter, RuleRouter, Skipped, default_router
+from headroom.images._features import features
 from headroom.models import image_tokens
 from PIL import Image
 
@@ -159,6 +160,14 @@ def test_retrieve_gives_the_image_back_where_the_api_takes_images() -> None:
     }
     msg = retrieve_tool_result(chat_call, format="openai", store=store)
     assert msg["role"] == "tool" and "cannot carry images" in msg["content"] and b64(TEXT_PNG) not in msg["content"]
+
+
+def test_router_weights_ship_and_classify_real_images() -> None:
+    router = default_router()
+    assert isinstance(router, LinearRouter)
+    assert router.route(features(TEXT)).kind == "text"
+    assert router.route(features(photo())).kind == "photo"
+    assert RuleRouter().route(features(photo())).kind == "photo"
 
 
 def test_compressor_never_raises_and_says_why() -> None:

@@ -1,17 +1,16 @@
 """The per-image decision: what kind of image it is, and the smallest scale that keeps it legible.
 
-A small trained model (`router_v1.json`, written by ``scripts/train_image_router.py``): multinomial
-logistic regression for the kind, and a linear regression of log2(smallest legible scale) on the
-same standardised features plus the kind, shifted up by a margin taken from its training residuals.
-Labels came from real OCR (Tesseract recovering >= 95 % of the original's words) and SSIM (>= 0.95
-for photos); see the script. When the weights file is missing or unreadable, `RuleRouter` decides
-from the text-line height and colour statistics alone.
+A small trained model (`router_v1.json`, written by ``scripts/train_image_router.py``):
+multinomial logistic regression on cheap features for the kind, then a per-kind scale rule fitted
+to labels measured with real OCR (Tesseract recovering >= 95 % of the original's words) and SSIM
+(>= 0.95 for photos). For text and UI kinds the scale is ``c_kind / line_px``: text stays legible
+while its lines keep a fitted height in pixels, whatever size it came in. For charts and photos
+it is a fitted constant. When the weights file is missing or unreadable, `RuleRouter` decides.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal, Protocol
@@ -70,16 +69,19 @@ class RuleRouter:
 
 @dataclass(frozen=True)
 class LinearRouter:
-    """The trained router: weights as the training script wrote them."""
+    """The trained router: weights as the training script wrote them.
+
+    ``log2(scale) = kind_b[k] + kind_line[k] * log2(line_px)``; ``kind_line`` is -1 for kinds
+    scaled by their text-line height and 0 for kinds with a constant scale. An image of a
+    line-scaled kind in which no text line was found keeps its size.
+    """
 
     mean: tuple[float, ...]
     std: tuple[float, ...]
     class_w: tuple[tuple[float, ...], ...]
     class_b: tuple[float, ...]
-    scale_w: tuple[float, ...]
-    scale_kind: tuple[float, ...]
-    scale_b: float
-    margin: float
+    kind_b: tuple[float, ...]
+    kind_line: tuple[float, ...]
     version: str
     name: str = "model"
 
@@ -88,31 +90,36 @@ class LinearRouter:
         """Build from the JSON the training script writes; raises ValueError when it does not fit."""
         if tuple(data["features"]) != FEATURE_NAMES or tuple(data["classes"]) != KINDS:
             raise ValueError("router weights were trained on other features or classes")
-        n = len(FEATURE_NAMES)
         router = cls(
             mean=tuple(map(float, data["mean"])),
             std=tuple(map(float, data["std"])),
             class_w=tuple(tuple(map(float, row)) for row in data["class_w"]),
             class_b=tuple(map(float, data["class_b"])),
-            scale_w=tuple(map(float, data["scale_w"])),
-            scale_kind=tuple(map(float, data["scale_kind"])),
-            scale_b=float(data["scale_b"]),
-            margin=float(data["margin"]),
+            kind_b=tuple(map(float, data["kind_b"])),
+            kind_line=tuple(map(float, data["kind_line"])),
             version=str(data["version"]),
         )
-        shapes = (len(router.mean), len(router.std), len(router.scale_w), *map(len, router.class_w))
-        if any(k != n for k in shapes) or len(router.class_w) != len(KINDS) or len(router.scale_kind) != len(KINDS):
+        n, k = len(FEATURE_NAMES), len(KINDS)
+        shapes = (len(router.mean), len(router.std), *map(len, router.class_w))
+        kinds = (len(router.class_w), len(router.class_b), len(router.kind_b), len(router.kind_line))
+        if any(v != n for v in shapes) or any(v != k for v in kinds):
             raise ValueError("router weights have the wrong shape")
         return router
 
-    def route(self, f: Features) -> Route:
-        """Kind by the largest logit; scale from the regression plus the safety margin."""
+    def kind(self, f: Features) -> int:
+        """Index into `KINDS` of the largest logit."""
         z = [(v - m) / (s or 1.0) for v, m, s in zip(f.vector(), self.mean, self.std, strict=True)]
         rows = zip(self.class_w, self.class_b, strict=True)
         logits = [b + sum(w * x for w, x in zip(row, z, strict=True)) for row, b in rows]
-        k = max(range(len(KINDS)), key=logits.__getitem__)
-        log_scale = self.scale_b + self.scale_kind[k] + sum(w * x for w, x in zip(self.scale_w, z, strict=True))
-        return Route(KINDS[k], _clamp(2 ** (log_scale + self.margin)), f"{self.name}-{self.version}")
+        return max(range(len(KINDS)), key=logits.__getitem__)
+
+    def route(self, f: Features) -> Route:
+        """Kind by the classifier; scale by that kind's rule."""
+        k = self.kind(f)
+        slope = self.kind_line[k]
+        if slope and not f.log_line_px:
+            return Route(KINDS[k], 1.0, f"{self.name}-{self.version}")
+        return Route(KINDS[k], _clamp(2 ** (self.kind_b[k] + slope * f.log_line_px)), f"{self.name}-{self.version}")
 
 
 def load_router(text: str) -> LinearRouter:
@@ -127,11 +134,3 @@ def default_router() -> ImageRouter:
         return load_router(text)
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
         return RuleRouter()
-
-
-def softmax(logits: list[float]) -> list[float]:
-    """Probabilities from logits (used by the training script's report)."""
-    top = max(logits)
-    exps = [math.exp(v - top) for v in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
