@@ -32,10 +32,11 @@ class CompressKwargs(TypedDict, total=False):
     text_model: str | None
     text_model_budget_ms: float
     level: Level
+    compress_images: bool
 
 
 _COUNTS = ("min_tokens", "user_text_min_tokens", "output_reserve")  # int >= 0
-_FLAGS = ("compress_user_text", "exact_claude", "retrieve_tool", "fit", "dedupe")
+_FLAGS = ("compress_user_text", "exact_claude", "retrieve_tool", "fit", "dedupe", "compress_images")
 
 
 def _bad(name: str, want: str, value: object) -> ValueError:
