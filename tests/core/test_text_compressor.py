@@ -205,3 +205,36 @@ def test_output_is_identical_across_runs_and_processes() -> None:
             [sys.executable, "-c", code], input=text, capture_output=True, text=True, env=env, check=True
         )
         assert json.loads(proc.stdout) == first
+
+
+def _command_reference(n: int = 14) -> str:
+    """A markdown command reference: one section per command, each with prose, a usage block and examples."""
+    parts = ["# Command Reference\n\nLike `git`, the `tool` command delegates to subcommands.\n"]
+    for i in range(n):
+        name = f"cmd{i}"
+        parts.append(
+            f"## `tool {name}`\n\nRuns the {name} step over every configured target and reports progress. "
+            f"Its settings apply to all versions of the target and are listed in the project file.\n\n"
+            f"    Usage: tool {name} [-q] [-l] <target>\n\n"
+            "      -q/--quiet            Print nothing but errors\n"
+            "      -l/--list             List all known targets\n\n"
+            + "".join(f"    $ tool {name} target-{k}\n    listed target-{k} for every version\n" for k in range(4))
+        )
+    parts.append(
+        "## Important Security Considerations\n\nThe following only applies to v11 and higher of this library. "
+        "Earlier releases get fixes only under a support contract.\n\nPatterns from user input can be slow.\n"
+    )
+    return "\n".join(parts)
+
+
+def test_a_flag_line_in_the_usage_block_of_a_section_the_question_names_is_kept() -> None:
+    out = _compress(_command_reference(), "How do I list every target `tool cmd7` knows (which flag)?")
+    assert out is not None
+    section = out.split("## `tool cmd7`", 1)[1].split("\n## ", 1)[0]
+    assert "      -l/--list             List all known targets" in section
+
+
+def test_the_sentences_under_a_heading_the_question_names_are_kept() -> None:
+    out = _compress(_command_reference(), "Which versions does the security note apply to?")
+    assert out is not None
+    assert "The following only applies to v11 and higher of this library." in out

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from headroom.compressors._base import STOPWORDS, Detection, TaskContext
-from headroom.compressors._terms import Mentions
+from headroom.compressors._terms import Mentions, terms_of
 from headroom.compressors._text_score import BM25Scorer, SentenceScorer, describe
 from headroom.compressors._text_split import Lines, Unit, prose_share, split_units
 from headroom.markers import format_marker
@@ -58,6 +58,36 @@ def _density(texts: Sequence[str], sample: int = 2_000_000) -> list[float]:
         raw.append(len(recurring.intersection(words)) / math.sqrt(max(1, len(words))))
     top = max(raw, default=0.0)
     return [r / top if top > 0 else 0.0 for r in raw]
+
+
+def _named_sections(texts: Sequence[str], units: Sequence[Unit], task: TaskContext) -> list[float]:
+    """How strongly the question names the heading each unit sits under: 1.0 for its prose
+    (sentences, list items, unindented lines), 0.5 for its code and indented lines, 0.0 outside
+    named sections.
+
+    Terms most headings share (``pyenv`` in every ``## `pyenv ...` ``) do not tell headings apart and
+    are left out. A heading is named when the question holds at least half of its other terms
+    (``### `pyenv global` (advanced)`` for a question about ``pyenv global 2.7.6``), or a term that
+    no other heading holds (``Security`` for "which versions does the security note apply to");
+    its section runs to the next heading.
+    """
+    heads = [terms_of(t) for t, u in zip(texts, units, strict=True) if u.kind == "heading"]
+    df = Counter(w for h in heads for w in h)
+    common = {w for w, c in df.items() if c > 1 and c > len(heads) / 3} | _GENERIC
+    out, inside = [], False
+    for t, u in zip(texts, units, strict=True):
+        if u.kind == "heading":
+            words = terms_of(t) - common
+            hit = words & task.terms
+            inside = bool(hit) and (2 * len(hit) >= len(words) or any(df[w] == 1 for w in hit))
+            out.append(0.0)
+            continue
+        prose = u.kind in ("sentence", "item") or (u.kind == "line" and not t[:1].isspace())
+        out.append(0.0 if not inside else 1.0 if prose else 0.5)
+    return out
+
+
+_GENERIC = frozenset(("usage", "example", "examples", "options", "option", "advanced", "overview", "notes", "note"))
 
 
 def _runs(keep: Sequence[bool]) -> list[tuple[int, int, bool]]:
@@ -137,6 +167,7 @@ class TextCompressor:
         pruner: an ML backend (``headroom-core[ml]``) whose keep-probabilities replace information
             density; when it cannot serve a text, the default path runs and the marker says why.
         ml_weight: weight of the pruner's keep-probability when the task gives terms (1 without).
+        section_weight: added to the relevance of each unit under a heading the question names.
     """
 
     name: str = "text"
@@ -154,6 +185,7 @@ class TextCompressor:
     marker_chars: int = 110
     pruner: UnitPruner | None = None
     ml_weight: float = 0.5
+    section_weight: float = 0.5
 
     def scaled(self, factor: float) -> TextCompressor:
         """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
@@ -236,6 +268,8 @@ class TextCompressor:
             best = max(ml, default=0.0)
             density = [p / best if best > 0 else 0.0 for p in ml]
             weight = self.ml_weight if guided else 1.0
+        if guided:  # units under a heading the question names ("what does `pyenv global` do")
+            rel = [r + self.section_weight * s for r, s in zip(rel, _named_sections(texts, units, task), strict=True)]
         scores = []
         for i, u in enumerate(units):
             near = [rel[j] for j in (i - 1, i + 1) if 0 <= j < len(units) and units[j].block == u.block]
