@@ -723,3 +723,27 @@ def test_implicitly_concatenated_docstrings_are_not_cut_in_the_middle() -> None:
     text = f"class Holder:\n{pieces}\n\n    name: str = 'x'\n" + "\n".join(f"# padding {i}" for i in range(30))
     out = SMALL.compress(text, ref=REF, task=TaskContext(), detection=Detection(ContentType.CODE, "python"))
     assert out is None or not _has_errors(out, "python")
+
+
+def test_the_doc_comment_of_a_declaration_the_question_names_stays_whole_when_it_answers() -> None:
+    fields = "".join(
+        f"\t// Option{i} is option number {i} of the reader.\n"
+        f"\t// It is read once, when the reader starts, and never again.\n"
+        f"\t// Callers set it before the first call to Read.\n"
+        f"\t// Changing it later has no effect on records already read.\n"
+        f"\t// The zero value means the default.\n\tOption{i} int\n\n"
+        for i in range(30)
+    )
+    doc = (
+        "\t// FieldsPerRecord is the number of expected fields per record.\n"
+        "\t// If FieldsPerRecord is positive, Read requires each record to have that many fields.\n"
+        "\t// If it is 0, Read sets it to the number of fields in the first record.\n"
+        "\t// If FieldsPerRecord is negative, no check is made.\n"
+        "\t// Records may then have a variable number of fields.\n\tFieldsPerRecord int\n"
+    )
+    body = "".join(f"\tx{i} := r.Option{i} + r.FieldsPerRecord\n" for i in range(30))  # a common name
+    read = f"func (r *Reader) Read() int {{\n{body}\treturn 0\n}}\n"
+    text = f"package csv\n\ntype Reader struct {{\n{fields}{doc}}}\n\n{read}"
+    out = _compress(text, "What does a negative FieldsPerRecord mean?", language="go")
+    assert "\t// If FieldsPerRecord is negative, no check is made." in out
+    assert "\t// Changing it later has no effect on records already read." not in out  # other docs are still cut

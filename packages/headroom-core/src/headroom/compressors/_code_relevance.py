@@ -62,6 +62,17 @@ def key(name: str) -> str:
     return idents[-1].lower() if idents else ""
 
 
+def asked_identifiers(query: str) -> re.Pattern[str] | None:
+    """A pattern for the identifiers the question names: code-shaped words and backticked names."""
+    words = set(_CODE_SHAPED.findall(query))
+    for span in _TICKED.findall(query):
+        words.update(_IDENT.findall(span))
+    words = {w for w in words if len(w) > 2 and w.lower() not in STOPWORDS}
+    if not words:
+        return None
+    return re.compile(rf"(?<![\w$])(?:{'|'.join(re.escape(w) for w in sorted(words))})(?![\w$])")
+
+
 def rare_identifiers(query: str, source: str) -> re.Pattern[str] | None:
     """A pattern for identifiers of ``query`` that occur in ``source`` at most a few times."""
     words = set(_CODE_SHAPED.findall(query))

@@ -27,9 +27,9 @@ from headroom.compressors._base import Detection, TaskContext
 from headroom.compressors._code_detect import candidates, parse_best
 from headroom.compressors._code_langs import SPECS
 from headroom.compressors._code_plan import Plan, Planner, Region, Thresholds, cost
-from headroom.compressors._code_relevance import rare_identifiers, relevant_units, task_terms
+from headroom.compressors._code_relevance import asked_identifiers, rare_identifiers, relevant_units, task_terms
 from headroom.compressors._code_render import render, row_starts, still_parses
-from headroom.compressors._terms import Mentions
+from headroom.compressors._terms import PHRASING, Mentions, found_terms, term_pattern, terms_of
 from headroom.compressors.lines import LineCompressor
 from headroom.markers import format_marker
 
@@ -114,6 +114,9 @@ class CodeCompressor:
         regions = _resolve(plan, keep)
         if rare is not None:
             regions = [r for r in regions if not _mentions(r, lines, rare)]
+        asked = asked_identifiers(task.query)
+        if asked is not None:  # the doc comment of a declaration the question names stays whole
+            regions = [r for r in regions if not _documents_asked(r, lines, asked, task.terms)]
         return _fold_docs(plan, regions, set(keep), lines, planner.worth)
 
 
@@ -124,6 +127,20 @@ def _mentions(region: Region, lines: list[str], rare: re.Pattern[str]) -> bool:
     first = region.start if region.head is None else region.head
     last = region.end + (2 if region.inside else 1)
     return rare.search("\n".join(lines[first:last])) is not None
+
+
+def _documents_asked(region: Region, lines: list[str], asked: re.Pattern[str], terms: frozenset[str]) -> bool:
+    """Whether a comment is the doc of a declaration the question names and says more about what it
+    asks: its first line and the declaration right below it name an identifier of the question
+    (``// FieldsPerRecord is ...`` above ``FieldsPerRecord int``), and its hidden lines hold another
+    term of the question ("negative")."""
+    if region.kind not in ("comment", "docstring") or region.head is None or region.end + 1 >= len(lines):
+        return False
+    first = asked.search(lines[region.head])
+    if first is None or not re.search(rf"(?<![\w$]){re.escape(first[0])}(?![\w$])", lines[region.end + 1]):
+        return False
+    other = term_pattern(terms - terms_of(first[0]) - PHRASING)
+    return bool(found_terms(other, "\n".join(lines[region.start : region.end + 1])))
 
 
 def _outer(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
