@@ -63,7 +63,7 @@ def _full(suite: str, opts: dict[str, Any], data: DataSource) -> list[Case]:
     if suite == "toolqa":
         from headroom.evals.suites import toolqa
 
-        return toolqa.build("full", data, per_category=opts["per_category"])
+        return toolqa.build("full", data, per_category=opts["per_category"], own=not opts["no_own"])
     return build(suite, "full", data)
 
 
@@ -114,6 +114,7 @@ def _full(suite: str, opts: dict[str, Any], data: DataSource) -> list[Case]:
 @click.option(
     "--per-category", default=1, show_default=True, help="toolqa, full: case-file cases per category and folder."
 )
+@click.option("--no-own", is_flag=True, help="toolqa, full: only the case-file cases.")
 @click.option("--needle-sizes", default="2000,4000,8000,16000", show_default=True)
 @click.option("--needle-depths", default="0.1,0.5,0.9", show_default=True)
 @click.option("--threads", default=2, show_default=True, help="CPU threads for the local model.")

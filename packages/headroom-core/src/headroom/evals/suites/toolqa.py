@@ -121,9 +121,10 @@ def file_cases(data: DataSource, *, per_category: int) -> Iterator[Case]:
                     yield built
 
 
-def build(size: Size, data: DataSource, *, per_category: int = 1) -> list[Case]:
+def build(size: Size, data: DataSource, *, per_category: int = 1, own: bool = True) -> list[Case]:
     """CI: two small own cases (2 questions each) and one log case from the files, ≤ 2k tokens.
-    Full: every own case and up to ``per_category`` cases per category of each case folder."""
+    Full: every own case (unless ``own`` is false) and up to ``per_category`` cases per category of
+    each case folder."""
     if size == "ci":
         small = [c for c in own_cases(data) if int(c.tags["tokens"]) <= 2500][:2]
         small = [Case(c.id, c.suite, c.messages, c.probes[:2], c.tools, c.tags) for c in small]
@@ -131,4 +132,4 @@ def build(size: Size, data: DataSource, *, per_category: int = 1) -> list[Case]:
             c for c in file_cases(data, per_category=3) if "logs" in c.tags["group"] and int(c.tags["tokens"]) <= 2500
         ]
         return small + logs[:1]
-    return [*own_cases(data), *file_cases(data, per_category=per_category)]
+    return [*(own_cases(data) if own else ()), *file_cases(data, per_category=per_category)]
