@@ -124,6 +124,9 @@ def test_a_compressor_that_hides_the_answer_behind_a_marker_must_retrieve(
     assert all(r.compressed_ok for r in records)
     assert all(r.compressed.rounds >= 1 for r in records)
     assert summarize("qa", records).inline == 0
+    # without the tool offered, hidden answers stay hidden
+    offline = Harness(OpenAIEndpoint(upstream.base_url + "/v1", "oracle"), compressor=hiding, offer_retrieve=False)
+    assert not any(r.compressed_ok for r in _run(offline, qa))
 
 
 def test_retrieval_rounds_are_capped_like_the_proxy(cases: list[Case]) -> None:

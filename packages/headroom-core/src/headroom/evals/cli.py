@@ -108,6 +108,18 @@ def _full(suite: str, opts: dict[str, Any], data: DataSource) -> list[Case]:
     default=None,
     help="Results folder (default bench-results/evals-<model>-<size>).",
 )
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Baseline answers file (default <out>/baseline-cache.jsonl); share it between runs of one model.",
+)
+@click.option(
+    "--retrieve-tool/--no-retrieve-tool",
+    default=True,
+    show_default=True,
+    help="Offer headroom_retrieve on the compressed side when markers were written (as the proxy does).",
+)
 @click.option("--margin", default=3.0, show_default=True, help="Non-inferiority margin in accuracy points.")
 @click.option("--price", default=3.0, show_default=True, help="USD per million input tokens, for the cost column.")
 @click.option("--limit", default=0, help="At most this many cases per suite (0: all).")
@@ -135,7 +147,8 @@ def evals(**opts: Any) -> None:
     cases = _cases(opts, data)
     backend = _backend(opts)
     out: Path = opts["out"] or Path("bench-results") / f"evals-{backend.model.replace('/', '_')}-{opts['size']}"
-    harness = Harness(backend, cache=BaselineCache(out / "baseline-cache.jsonl"))
+    cache = BaselineCache(opts["cache"] or out / "baseline-cache.jsonl")
+    harness = Harness(backend, cache=cache, offer_retrieve=opts["retrieve_tool"])
     started = time.monotonic()
     try:
         table = _run(harness, cases, out, opts, started)
@@ -152,7 +165,12 @@ def _run(harness: Harness, cases: list[Case], out: Path, opts: dict[str, Any], s
     model = harness.backend.model
 
     def report(records: list[Record]) -> str:
-        extra = {"size": opts["size"], "wall_seconds": round(time.monotonic() - started, 1), "cases": len(cases)}
+        extra = {
+            "size": opts["size"],
+            "retrieve_tool": opts["retrieve_tool"],
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "cases": len(cases),
+        }
         return write_report(out, records, model=model, margin=margin, price_per_mtok=price, extra=extra)
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

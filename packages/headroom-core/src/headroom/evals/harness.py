@@ -164,6 +164,9 @@ class Harness:
         store: where compression writes originals and retrieval reads them (in memory by default).
         compressor: the compressed side (Headroom's `compress` by default).
         retrieve_rounds: the most ``headroom_retrieve`` rounds answered per probe (the proxy's default).
+        offer_retrieve: offer ``headroom_retrieve`` when markers were written (what the library and the
+            proxy do); False sends the markers without the tool, which measures what was kept inline
+            apart from how a model copes with being offered a tool.
     """
 
     backend: ChatBackend
@@ -171,12 +174,13 @@ class Harness:
     store: Store = field(default_factory=MemoryStore)
     compressor: Compressor = field(default_factory=headroom_compressor)
     retrieve_rounds: int = RETRIEVE_ROUNDS
+    offer_retrieve: bool = True
 
     def run_case(self, case: Case) -> list[Record]:
         """Every probe of ``case``: all original answers first, then all compressed ones (so each side's
         shared prefix stays in the model's prompt cache)."""
         result = self.compressor(case.messages, case.tools, self.store)
-        tools = [*case.tools, *result.tools]
+        tools = [*case.tools, *(result.tools if self.offer_retrieve else ())]
         originals = [self._original(case, p) for p in case.probes]
         compressed = [self.ask(result.messages, tools, p, case.max_tokens) for p in case.probes]
         return [
