@@ -71,10 +71,13 @@ for host in litellm langchain strands agno; do
 done
 # The TypeScript SDK (packages/headroom-js, Node >= 20): pinned dev dependencies (npm ci), strict type
 # check, ESM + CJS build, then node's test runner against FakeUpstream and real `headroom proxy`
-# processes (`headroom` is on PATH inside `uv run`).
+# processes (`headroom` is on PATH inside `uv run`). Its OpenClaw plugin runs inside the real OpenClaw
+# pinned in tests/openclaw-host (with its own Node 24; install scripts off: OpenClaw's checks the
+# machine's Node, which is not the one that runs it).
 echo "== headroom-js: packages/headroom-js/test"
 if command -v npm >/dev/null 2>&1; then
   (npm ci --prefix packages/headroom-js --no-audit --no-fund --loglevel=error >/dev/null \
+    && npm ci --prefix tests/openclaw-host --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null \
     && npm run --prefix packages/headroom-js --silent typecheck && npm run --prefix packages/headroom-js --silent build \
     && uv run --locked --exact --package headroom-core --all-extras --group dev npm run --prefix packages/headroom-js test) \
     || status=1

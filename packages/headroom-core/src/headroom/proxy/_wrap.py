@@ -55,6 +55,11 @@ def _codex_arguments(url: str) -> list[str]:
     return ["-c", f"openai_base_url={json.dumps(url + '/v1')}"]
 
 
+def _openclaw(url: str) -> dict[str, str]:
+    # HEADROOM_URL: the Headroom OpenClaw plugin (headroom-js/openclaw) compresses through this proxy.
+    return {**_both(url), "HEADROOM_URL": url}
+
+
 def _aider(url: str) -> dict[str, str]:
     return {**_both(url), "OPENAI_API_BASE": f"{url}/v1", "ANTHROPIC_API_BASE": url}
 
@@ -72,7 +77,7 @@ TOOLS: dict[str, WrapTarget] = {
             "and expose the proxy (with --token) where Cursor's servers can reach it."
         ),
     ),
-    "openclaw": WrapTarget("openclaw", _both),
+    "openclaw": WrapTarget("openclaw", _openclaw),
 }
 """What each wrap sets:
 
@@ -81,7 +86,8 @@ TOOLS: dict[str, WrapTarget] = {
 - ``aider``: ``OPENAI_API_BASE`` and ``OPENAI_BASE_URL`` (``…/v1``), ``ANTHROPIC_BASE_URL`` and
   ``ANTHROPIC_API_BASE`` (no ``/v1``)
 - ``cursor``: ``OPENAI_BASE_URL`` (``…/v1``) and ``ANTHROPIC_BASE_URL``, plus the note above
-- ``openclaw``: ``ANTHROPIC_BASE_URL`` and ``OPENAI_BASE_URL`` (``…/v1``)
+- ``openclaw``: ``ANTHROPIC_BASE_URL``, ``OPENAI_BASE_URL`` (``…/v1``) and ``HEADROOM_URL`` (for the
+  Headroom OpenClaw plugin in ``packages/headroom-js``)
 """
 
 DEFAULT_PORT = 8787

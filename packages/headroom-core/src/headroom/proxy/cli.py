@@ -171,7 +171,7 @@ def wrap(
     codex     -c openai_base_url="http://127.0.0.1:PORT/v1" (and OPENAI_BASE_URL)
     aider     OPENAI_API_BASE, OPENAI_BASE_URL (…/v1), ANTHROPIC_BASE_URL, ANTHROPIC_API_BASE
     cursor    OPENAI_BASE_URL (…/v1), ANTHROPIC_BASE_URL (and how to set Cursor's override)
-    openclaw  ANTHROPIC_BASE_URL, OPENAI_BASE_URL (…/v1)
+    openclaw  ANTHROPIC_BASE_URL, OPENAI_BASE_URL (…/v1), HEADROOM_URL (its Headroom plugin)
 
     The proxy starts with the first wrapped tool and stops when the last one exits. Arguments
     after TOOL go to the tool: headroom wrap claude -- --model opus
