@@ -9,7 +9,8 @@ three models, and the table reports per kind:
 * image tokens before and after, per provider, with each provider's own rule (headroom.models);
 * OCR word recall: the share of the words Tesseract reads in the original that it reads again in
   the image sent to Claude, brought back to the original's size (text kinds); the minimum too;
-* SSIM of that image against the original (photos);
+* SSIM of that image against the original (photos); legibility is measured on the image sent to
+  Claude (OpenAI's low-detail photos are smaller still);
 * milliseconds per image (decode, features, route, resize, encode), p50 and p95.
 """
 
@@ -109,8 +110,10 @@ def main() -> None:
     """Build the corpus, measure the held-out images, print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--all", action="store_true", help="measure the training images too")
+    ap.add_argument("--kinds", default="", help="only these kinds, comma-separated (document,photo,...)")
     args = ap.parse_args()
-    samples = [s for s in corpus.build() if args.all or s.split == "test"]
+    kinds = set(filter(None, args.kinds.split(",")))
+    samples = [s for s in corpus.build() if (args.all or s.split == "test") and (not kinds or s.kind in kinds)]
     comp = ImageCompressor()
     print(f"{len(samples)} images ({'all' if args.all else 'held-out third'}), router {type(comp.router).__name__}")
     rows = [measure(s, comp) for s in samples]

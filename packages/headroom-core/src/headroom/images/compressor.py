@@ -55,7 +55,7 @@ class ImageOutcome:
         low = ", detail low" if self.detail == "low" else ""
         return (
             f"image ({self.kind}) {w}×{h} → {w2}×{h2} ({fmt} → {fmt2}{low}), "
-            f"{self.tokens_before:,} → {self.tokens_after:,} tokens; original kept"
+            f"{self.tokens_before:,} → {self.tokens_after:,} tokens"
         )
 
 
@@ -82,7 +82,7 @@ class ImageCompressor:
     router: ImageRouter = field(default_factory=default_router)
     margin: float = 1.0
     max_pixels: int = 40_000_000
-    photo_quality: int = 80
+    photo_quality: int = 90
     name: str = "image"
 
     def compress(self, data: bytes, *, model: str, detail: Detail = "auto") -> ImageOutcome | Skipped:
@@ -102,13 +102,15 @@ class ImageCompressor:
                 return Skipped(f"image of {w * h / 1e6:.1f} MP is over the {self.max_pixels / 1e6:.0f} MP limit")
             if getattr(img, "n_frames", 1) > 1:
                 return Skipped("animated image")
+            rule = image_rule_for(model)
+            if fmt == "JPEG":  # decode no larger than the provider would keep: far less work
+                img.draft(img.mode, rule.seen_size(w, h, detail))
             img.load()
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
             return Skipped(f"could not decode the image ({type(e).__name__})")
-        rule = image_rule_for(model)
         before = rule.tokens(w, h, detail)
-        route = self.router.route(features(img))
-        out = self._shrink(img, FORMATS[fmt], rule, detail, route, before)
+        route = self.router.route(features(img, (w, h)))
+        out = self._shrink(img, (w, h), FORMATS[fmt], rule, detail, route, before)
         if isinstance(out, Skipped):
             return out
         return ImageOutcome(**{**out.__dict__, "seconds": time.perf_counter() - t0})
@@ -121,9 +123,16 @@ class ImageCompressor:
         return max(1, round(w * scale)), max(1, round(h * scale))
 
     def _shrink(
-        self, img: Image.Image, media: str, rule: ImageRule, detail: Detail, route: Route, before: int
+        self,
+        img: Image.Image,
+        original: tuple[int, int],
+        media: str,
+        rule: ImageRule,
+        detail: Detail,
+        route: Route,
+        before: int,
     ) -> ImageOutcome | Skipped:
-        size = self._target(img.size, rule, detail, route)
+        size = self._target(original, rule, detail, route)
         new_detail: Detail | None = None
         if rule.has_detail and detail == "auto" and route.kind == "photo" and rule.tokens(*size) > rule.base:
             # A photo that fits OpenAI's low-detail 512 px view loses little: send it so, at base cost.
@@ -149,7 +158,7 @@ class ImageCompressor:
             data=buf.getvalue(),
             media_type=media_out,
             size=size,
-            original_size=img.size,
+            original_size=original,
             original_media_type=media,
             kind=route.kind,
             router=route.router,
