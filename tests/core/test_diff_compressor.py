@@ -419,3 +419,48 @@ def test_property_compress_then_retrieve_gives_back_every_line(text: str) -> Non
         if m["start"]:
             got = headroom.retrieve(m["ref"], lines=f"{m['start']}-{m['end']}", store=store)
             assert got == "\n".join(source[int(m["start"]) - 1 : int(m["end"])])
+
+
+def retry_module(n: int) -> list[str]:
+    out = ['"""Retry steps."""', "", "import time", ""]
+    for i in range(n):
+        out += [f"def step_{i}(order, amount):", f'    """Step {i} of retrying a charge."""']
+        out += [
+            f"    wait_{i} = {i} * order.backoff",
+            f"    time.sleep(wait_{i})",
+            f"    total_{i} = amount + order.fee * {i}",
+        ]
+        out += [
+            f"    if total_{i} > order.limit:",
+            "        raise ValueError('too large')",
+            f"    return total_{i}",
+            "",
+        ]
+    return out
+
+
+def test_an_added_file_the_task_does_not_name_is_outlined_like_code_keeping_what_it_asks_about() -> None:
+    new = retry_module(60)
+    text = commit([file_diff("src/shop/retry.py", [], new)], message="Add retry steps")
+    out = run(text, "What does step_17 raise when the total is too large?")
+    assert out is not None and len(out) < len(text)
+    assert "+def step_17(order, amount):" in out and "+    time.sleep(wait_17)" in out
+    assert "+def step_40(order, amount):" in out and "+    time.sleep(wait_40)" not in out  # signatures stay
+    assert reconstruct(out, text) == without_index_lines(text)  # every omitted line comes back by its range
+
+
+def test_an_added_file_the_task_names_keeps_every_line() -> None:
+    new = retry_module(60)
+    text = commit([file_diff("src/shop/retry.py", [], new)], message="Add retry steps")
+    out = run(text, "What exactly changed in src/shop/retry.py?")
+    assert out is None or all(line in out for line in changed_lines(text, "src/shop/retry.py"))
+
+
+def test_a_diff_of_vendored_files_only_is_not_collapsed_as_vendored() -> None:
+    files = [
+        file_diff(f"node_modules/semver/classes/f{i}.js", [f"const a{i} = {k}" for k in range(30)], [])
+        for i in range(3)
+    ]
+    files.append(file_diff("node_modules/semver/package.json", ['  "version": "7.8.5",'], ['  "version": "7.8.6",']))
+    out = run("\n".join(files), "Which version is the new package?")
+    assert out is None or '+  "version": "7.8.6",' in out

@@ -13,7 +13,9 @@ What is left out, each run behind one marker naming its original line range:
   the hunks touch), the hunks of the other files that change more than a few lines;
 * in a large diff where it points at none, the hunks of test files that change more than a few
   lines (the source changes stay in full);
-* ``index <hash>..<hash>`` lines (announced once, in the marker at the top).
+* ``index <hash>..<hash>`` lines (announced once, in the marker at the top);
+* in the body of a file the diff adds whole, what the code compressor leaves out of that file
+  (function bodies the task does not name, the tails of long comments).
 
 Lines are never rewritten, so every kept ``@@`` header still reads as it did in the original.
 """
@@ -23,11 +25,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from headroom.compressors._base import Detection, TaskContext
+from headroom.compressors._diff_added import Outline, added_file, outline
 from headroom.compressors._diff_parse import FileDiff, parse_diff
 from headroom.compressors._terms import Mentions
+from headroom.compressors.code import CodeCompressor
+from headroom.compressors.search import _is_definition, _name_re
 from headroom.markers import format_marker
 
 _LOCK = re.compile(
@@ -63,6 +68,7 @@ class DiffCompressor:
         min_saving: below this fraction of the input (and 2000 characters), the diff is left alone.
         budget: changed lines kept at most; beyond it, test files and then the largest files that
             the task does not point at collapse too.
+        code: outlines the body of each file the diff adds whole (`_diff_added`).
     """
 
     name: str = "diff"
@@ -74,6 +80,7 @@ class DiffCompressor:
     minified_width: int = 300
     min_saving: float = 0.05
     budget: int = 2000
+    code: CodeCompressor = field(default_factory=CodeCompressor)
 
     def scaled(self, factor: float) -> DiffCompressor:
         """This compressor with its budgets scaled by ``factor`` (see `headroom.CompressOptions.level`)."""
@@ -83,6 +90,7 @@ class DiffCompressor:
             large_diff=round(self.large_diff * factor),
             small_file=round(self.small_file * factor),
             budget=round(self.budget * factor),
+            code=self.code.scaled(factor),
         )
 
     def compress(self, text: str, *, ref: str, task: TaskContext, detection: Detection) -> str | None:
@@ -93,12 +101,17 @@ class DiffCompressor:
             return None
         decisions = self._decide(lines, files, task)
         plan = _Plan(len(lines))
-        for f in files:
+        named = _named_files(files, _task_text(task))  # "what exactly changed in x.go": all of it
+        for k, f in enumerate(files):
             reason = decisions.get(f.start)
             if reason:
                 plan.collapse(f, reason)
-            else:
-                plan.trim(lines, f, self.context, self.min_omit_chars)
+                continue
+            plan.trim(lines, f, self.context, self.min_omit_chars)
+            body = added_file(f, lines) if k not in named else None
+            shape = outline(body, lines, f.path, self.code, task) if body else None
+            if shape is not None:  # a new file's body, outlined like any source file
+                plan.outline(shape)
         out = plan.render(lines, ref, files, Mentions(text, task.query))
         if out is None or len(text) - len(out) < min(self.min_saving * len(text), 2000):
             return None  # the markers would cost about what they save
@@ -108,11 +121,13 @@ class DiffCompressor:
         """For each file to collapse, its start line -> the reason; files not listed stay in full."""
         focus = _focus(lines, files, task)
         total = sum(f.added + f.removed for f in files)
+        # A diff of vendored files only (two versions of an installed package) is what the task is about.
+        vendored = not all(_VENDORED.search(f.path or f.old_path) for f in files if f.hunks)
         out: dict[int, str] = {}
         for k, f in enumerate(files):
             if k in focus:
                 continue
-            reason = self._low_value(lines, f)
+            reason = self._low_value(lines, f, vendored=vendored)
             if not reason and focus and total > self.large_diff and f.added + f.removed > self.small_file:
                 reason = "not named in the task"
             if reason and (f.hunks or f.binary_patch):
@@ -155,13 +170,13 @@ class DiffCompressor:
             out[f.start] = "over the diff budget" if not _TEST.search(f.path) else "test file, over the diff budget"
             total -= f.added + f.removed
 
-    def _low_value(self, lines: list[str], f: FileDiff) -> str | None:
+    def _low_value(self, lines: list[str], f: FileDiff, *, vendored: bool = True) -> str | None:
         path = f.path or f.old_path
         if f.binary_patch:
             return "binary patch"
         if _LOCK.search(path):
             return "lock file"
-        if _VENDORED.search(path):
+        if vendored and _VENDORED.search(path):
             return "vendored file"
         if _GENERATED.search(path):
             return "generated file"
@@ -178,22 +193,35 @@ def _task_text(task: TaskContext) -> str:
     return f"{task.query} {args}"
 
 
-def _focus(lines: list[str], files: list[FileDiff], task: TaskContext) -> set[int]:
-    """Indices of the files the task points at: by path, else by file name, else by symbol."""
-    raw = _task_text(task)
+def _named_files(files: list[FileDiff], raw: str) -> set[int]:
+    """Indices of the files the task names: by path, else by file name."""
     low = raw.lower()
     by_path = {k for k, f in enumerate(files) if f.path and f.path.lower() in low}
     if by_path:
         return by_path
     words = {w.lower() for w in re.findall(r"[\w.-]+", raw)}
-    by_name = {k for k, f in enumerate(files) if len(name := f.path.rsplit("/", 1)[-1]) >= 4 and name.lower() in words}
-    if by_name:
-        return by_name
+    return {k for k, f in enumerate(files) if len(name := f.path.rsplit("/", 1)[-1]) >= 4 and name.lower() in words}
+
+
+def _focus(lines: list[str], files: list[FileDiff], task: TaskContext) -> set[int]:
+    """Indices of the files the task points at: by path or file name (with the files that define a
+    code-shaped name the question asks about), else by symbol."""
+    raw = _task_text(task)
+    named = _named_files(files, raw)
+    if named:  # and the files that change a long code-shaped name the question asks about
+        asked = sorted({m[2] for m in _SYMBOL.finditer(task.query) if m[2] and len(m[2]) >= 8})
+        return named | ({k for k, f in enumerate(files) if _defines(lines, f, asked)} if asked else set())
     symbols = {s for m in _SYMBOL.finditer(raw) for s in m.groups() if s}
     symbols = {s.rsplit(".", 1)[-1] for s in symbols} | symbols
     if not symbols:
         return set()
     return {k for k, f in enumerate(files) if _touches(lines, f, symbols)}
+
+
+def _defines(lines: list[str], f: FileDiff, names: list[str]) -> bool:
+    """Whether an added line of ``f`` defines one of ``names`` (``+const findIndex = (...) =>``)."""
+    pattern = _name_re(names)
+    return any(lines[k].startswith("+") and _is_definition(lines[k][1:], pattern) for h in f.hunks for k in h.changed)
 
 
 def _touches(lines: list[str], f: FileDiff, symbols: set[str]) -> bool:
@@ -215,6 +243,14 @@ class _Plan:
         self.summary: dict[int, str] = {}  # first line of an omitted run -> what the run is
         self.context_omitted = 0
         self.collapsed: list[str] = []
+        self.outlined = 0  # added files whose bodies were outlined like code
+
+    def outline(self, shape: Outline) -> None:
+        """Leave out the lines of an added file that its code outline leaves out."""
+        for k in shape.omitted:
+            self.keep[k] = False
+        self.summary.update(shape.summaries)
+        self.outlined += 1
 
     def collapse(self, f: FileDiff, reason: str) -> None:
         """Keep the file's first header line; leave out the rest as one run."""
@@ -281,6 +317,10 @@ class _Plan:
             parts.append(f"{self.context_omitted} unchanged context lines")
         if self.collapsed:
             parts.append(f"the hunks of {len(self.collapsed)} of {len(files)} files")
+        if self.outlined:
+            parts.append(
+                f"the bodies of {self.outlined} added file{'' if self.outlined == 1 else 's'} (outlined as code)"
+            )
         if self.silent:
             parts.append("index lines")
         kept = len(files) - len(self.collapsed)
