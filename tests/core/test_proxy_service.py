@@ -115,6 +115,27 @@ def test_compress_and_retrieve_endpoints() -> None:
         assert c.post("/v1/compress", json={"text": LOG, "options": {"bogus": 1}}).status_code == 400
 
 
+def test_offer_retrieve_gives_an_agent_request_the_tool_from_its_first_request() -> None:
+    short = [{"role": "user", "content": "hi"}]
+    tools = [{"type": "function", "function": {"name": "read_log", "parameters": {"type": "object"}}}]
+    with rig() as env, httpx.Client(base_url=env.url) as c:
+
+        def names(req: dict[str, object]) -> list[str]:
+            out = c.post("/v1/compress", json=req).json()
+            return [t["function"]["name"] for t in out["body"].get("tools", [])] if "body" in out else out["tools"]
+
+        agent = {"model": "gpt-4o", "messages": short, "tools": tools}
+        assert names({"body": agent, "api": "openai-chat"}) == ["read_log"]  # nothing compressed, nothing added
+        assert names({"body": agent, "api": "openai-chat", "offer_retrieve": True}) == ["read_log", "headroom_retrieve"]
+        chat = {"model": "gpt-4o", "messages": short}
+        assert names({"body": chat, "api": "openai-chat", "offer_retrieve": True}) == []  # no tools: no agent
+        off = {"body": agent, "api": "openai-chat", "offer_retrieve": True, "options": {"retrieve_tool": False}}
+        assert names(off) == ["read_log"]
+        offered = c.post("/v1/compress", json={"messages": short, "offer_retrieve": True}).json()["tools"]
+        assert [t["function"]["name"] for t in offered] == ["headroom_retrieve"]
+        assert c.post("/v1/compress", json={"messages": short}).json()["tools"] == []
+
+
 def test_budget_answers_429_in_the_providers_format() -> None:
     with rig(budget_usd=0.000001, budget_period="hour") as env:
         env.up.script(Reply.say("the first one goes through"))

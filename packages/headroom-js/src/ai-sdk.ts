@@ -136,15 +136,25 @@ function isAppPart(part: LanguageModelV3StreamPart): boolean {
 export function headroomMiddleware(options: HeadroomMiddlewareOptions = {}): LanguageModelV3Middleware {
   const getHeadroom = () => (options.headroom ? Promise.resolve(options.headroom) : defaultHeadroom());
   const rounds = options.retrieveRounds ?? 3;
+  const answered = new WeakSet<LanguageModelV3CallOptions>();
   return {
     specificationVersion: "v3",
 
     async transformParams({ params, model }) {
       const { messages, slots } = asChat(params.prompt);
-      if (slots.size === 0) return params;
+      // An agent call (one with tools) is offered headroom_retrieve from its first call on, so its tool
+      // list never changes; an app that defines the tool itself answers it itself.
+      const agent = (params.tools?.length ?? 0) > 0;
+      const own = params.tools?.some((t) => t.name === RETRIEVE_TOOL_NAME) ?? false;
+      if (slots.size === 0 && (!agent || own)) return params;
       const headroom = await getHeadroom();
-      const result = await headroom.compress(messages, { model: model.modelId, format: "openai", options: options.options });
-      if (result.refs.length === 0) return params;
+      const result = await headroom.compress(messages, {
+        model: model.modelId,
+        format: "openai",
+        options: options.options,
+        offerRetrieve: agent && !own,
+      });
+      if (result.refs.length === 0 && result.tools.length === 0) return params;
       const prompt = [...params.prompt];
       for (const [index, slot] of slots) {
         const content = result.messages[index]?.content;
@@ -156,14 +166,16 @@ export function headroomMiddleware(options: HeadroomMiddlewareOptions = {}): Lan
         parts[slot.part] = { ...part, output: { type: "text", value: content } };
         prompt[slot.message] = { ...message, content: parts };
       }
-      const tool = retrieveTool(result.tools[0]);
-      const has = params.tools?.some((t) => t.name === RETRIEVE_TOOL_NAME);
-      return { ...params, prompt, tools: tool && !has ? [...(params.tools ?? []), tool] : params.tools };
+      const tool = own ? undefined : retrieveTool(result.tools[0]);
+      const transformed = { ...params, prompt, tools: tool ? [...(params.tools ?? []), tool] : params.tools };
+      if (tool) answered.add(transformed); // only calls of the tool offered here are answered here
+      return transformed;
     },
 
     async wrapGenerate({ doGenerate, params, model }) {
       let result = await doGenerate();
-      for (let round = 0; round < rounds; round++) {
+      const ours = answered.has(params);
+      for (let round = 0; ours && round < rounds; round++) {
         const calls = result.content.filter((c): c is LanguageModelV3ToolCall => c.type === "tool-call");
         if (!onlyRetrieves(calls)) break;
         params = await continued(await getHeadroom(), params, result.content, calls);
@@ -174,6 +186,7 @@ export function headroomMiddleware(options: HeadroomMiddlewareOptions = {}): Lan
 
     async wrapStream({ doStream, params, model }) {
       const first = await doStream();
+      if (!answered.has(params)) return first;
       const headroom = await getHeadroom();
       const stream = new ReadableStream<LanguageModelV3StreamPart>({
         async start(controller) {

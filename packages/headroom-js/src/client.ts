@@ -37,6 +37,9 @@ export interface CompressCallOptions {
   /** The task for every block; by default each block uses the user text before its own tool call. */
   query?: string;
   options?: CompressionOptions;
+  /** `tools` carries the `headroom_retrieve` definition even when no marker was written (for an agent
+   * that offers it from its first request on, so that its tool list never changes). */
+  offerRetrieve?: boolean;
 }
 
 function snake(options: CompressionOptions | undefined): JsonObject | undefined {
@@ -95,6 +98,7 @@ export class Headroom {
       tools: options.tools,
       query: options.query,
       options: snake(options.options),
+      offer_retrieve: options.offerRetrieve,
     });
     return {
       messages: data.messages as M[],
@@ -103,9 +107,17 @@ export class Headroom {
     };
   }
 
-  /** Compress a whole provider request body; `headroom_retrieve` is added to its tools when needed. */
-  async compressBody(body: JsonObject, api: Api, options?: CompressionOptions): Promise<CompressBodyResult> {
-    const data = await this.#post("/v1/compress", { body, api, options: snake(options) });
+  /**
+   * Compress a whole provider request body. `headroom_retrieve` is added to its tools when a marker
+   * was written, and with `offerRetrieve` to every body that declares tools (as the proxy does).
+   */
+  async compressBody(
+    body: JsonObject,
+    api: Api,
+    options?: CompressionOptions,
+    offerRetrieve = false,
+  ): Promise<CompressBodyResult> {
+    const data = await this.#post("/v1/compress", { body, api, options: snake(options), offer_retrieve: offerRetrieve });
     return { body: data.body as JsonObject, ...account(data) };
   }
 

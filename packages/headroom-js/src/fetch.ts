@@ -6,7 +6,7 @@
 import { defaultHeadroom, type Headroom } from "./client.js";
 import { DIALECTS, apiOf, type Dialect, type RetrieveAnswer, type RetrieveCall, type SseEvent } from "./dialects.js";
 import { HeadroomBadRequestError, HeadroomConnectionError } from "./errors.js";
-import type { CompressionOptions, JsonObject } from "./types.js";
+import { RETRIEVE_TOOL_NAME, type CompressionOptions, type JsonObject } from "./types.js";
 
 /** The `fetch` shape provider SDKs take. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -38,6 +38,12 @@ export async function answerCalls(headroom: Headroom, calls: RetrieveCall[]): Pr
       }
     }),
   );
+}
+
+function toolName(tool: unknown): unknown {
+  const t = (tool ?? {}) as JsonObject;
+  const fn = t.function as JsonObject | undefined;
+  return fn && typeof fn === "object" ? fn.name : t.name;
 }
 
 function splitEvents(buffer: string): [string[], string] {
@@ -79,8 +85,10 @@ export function headroomFetch(options: HeadroomFetchOptions = {}): Fetch {
       return inner(input, init); // not JSON: the upstream's to judge
     }
     const headroom = await getHeadroom();
+    // An app that defines headroom_retrieve itself answers its calls itself.
+    const own = Array.isArray(body.tools) && body.tools.some((t) => toolName(t) === RETRIEVE_TOOL_NAME);
     try {
-      body = (await headroom.compressBody(body, api, options.options)).body;
+      body = (await headroom.compressBody(body, api, options.options, true)).body;
     } catch (e) {
       if (!(e instanceof HeadroomBadRequestError)) throw e;
       // A body Headroom cannot read goes as it was: the upstream answers it in its own format.
@@ -88,7 +96,7 @@ export function headroomFetch(options: HeadroomFetchOptions = {}): Fetch {
     const headers = new Headers(init.headers);
     headers.delete("content-length");
     const send = (b: JsonObject) => inner(url, { ...init, headers, body: JSON.stringify(b) });
-    const loop = new Loop(headroom, DIALECTS[api], send, rounds);
+    const loop = new Loop(headroom, DIALECTS[api], send, own ? 0 : rounds);
     return body.stream === true ? loop.streamed(body) : loop.plain(body);
   };
 }

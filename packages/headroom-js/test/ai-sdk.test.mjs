@@ -94,3 +94,10 @@ test("the app's own tool call still reaches the app (streamText)", async () => {
   const calls = await result.toolCalls;
   assert.deepEqual(calls.map((c) => [c.toolName, c.input]), [["read_log", { file: "b.log" }]]);
 });
+
+test("a call with tools is offered headroom_retrieve from the first call on", async () => {
+  await rig.up.script({ say: ANSWER });
+  await generateText({ model: models["openai chat"].model, prompt: QUESTION, tools });
+  const [first] = await rig.up.requests();
+  assert.deepEqual(first.body.tools.map((t) => t.function.name), ["read_log", "headroom_retrieve"]);
+});

@@ -163,3 +163,24 @@ test("the proxy unreachable: the SDK's call fails with a HeadroomConnectionError
   assert.ok(chain.some((x) => x instanceof HeadroomConnectionError), String(e));
   assert.equal((await rig.up.requests()).length, 0, "nothing uncompressed went to the model");
 });
+
+test("an agent request is offered headroom_retrieve from its first request on; a plain chat is not", async () => {
+  await rig.up.script({ say: "hi" }, { say: "hi" });
+  const short = [{ role: "user", content: "hello" }];
+  await openai.chat.completions.create({ model: "gpt-4o", messages: short, tools: chatTools });
+  await openai.chat.completions.create({ model: "gpt-4o", messages: short });
+  const [agent, chat] = await rig.up.requests();
+  assert.deepEqual(agent.body.tools.map((t) => t.function.name), ["read_log", "headroom_retrieve"]);
+  assert.deepEqual(agent.body.messages, short);
+  assert.equal(chat.body.tools, undefined);
+});
+
+test("an app that defines headroom_retrieve itself gets the model's calls of it", async () => {
+  const own = { type: "function", function: { name: "headroom_retrieve", parameters: { type: "object", properties: {} } } };
+  await rig.up.script({ retrieve: true });
+  const r = await openai.chat.completions.create({ model: "gpt-4o", messages: chatMessages(LOG), tools: [own] });
+  assert.equal(r.choices[0].message.tool_calls[0].function.name, "headroom_retrieve");
+  const [first, ...rest] = await rig.up.requests();
+  assert.equal(rest.length, 0);
+  assert.deepEqual(first.body.tools, [own]);
+});

@@ -7,10 +7,12 @@ from typing import Any
 from starlette.requests import Request
 
 from headroom import __version__
-from headroom.api import compress, compress_request, compress_text, retrieve
+from headroom.api import compress, compress_request, compress_text, retrieve, with_retrieve_tool
+from headroom.config import CompressOptions
+from headroom.formats import get_format
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._forward import RawResponse, error_response
-from headroom.proxy._routes import BadRequest, parse_json, read_body
+from headroom.proxy._routes import BadRequest, defines_retrieve, parse_json, read_body, uses_tools
 from headroom.proxy._sse import dumpb
 from headroom.result import CompressResult
 from headroom.store import RefExpiredError, RefNotFoundError
@@ -70,8 +72,14 @@ def _options(ctx: ProxyContext, req: dict[str, Any]) -> dict[str, Any]:
 def _run_compress(ctx: ProxyContext, req: dict[str, Any]) -> dict[str, Any]:
     model = str(req.get("model") or "gpt-4o")
     options = _options(ctx, req)
+    # "offer_retrieve": the caller answers headroom_retrieve itself (an SDK) and wants it offered as the
+    # proxy offers it, in every agent request from the first on, so its tool list never changes.
+    offer = req.get("offer_retrieve") is True and CompressOptions.from_kwargs(options).retrieve_tool
     if "body" in req:
-        new, result = compress_request(req["body"], api=req.get("api", "openai-chat"), store=ctx.store, **options)
+        api = req.get("api", "openai-chat")
+        new, result = compress_request(req["body"], api=api, store=ctx.store, **options)
+        if offer and isinstance(req["body"], dict) and uses_tools(req["body"]) and not defines_retrieve(req["body"]):
+            new = with_retrieve_tool(new, api=api)
         return {"body": new, **_account(result)}
     if "text" in req:
         if not isinstance(req["text"], str):
@@ -103,7 +111,8 @@ def _run_compress(ctx: ProxyContext, req: dict[str, Any]) -> dict[str, Any]:
             query=req.get("query"),
             **options,
         )
-        return {"messages": result.messages, "tools": result.tools, **_account(result)}
+        tools = result.tools or ([get_format(result.format).retrieve_tool()] if offer else [])
+        return {"messages": result.messages, "tools": tools, **_account(result)}
     raise BadRequest(400, "send 'messages' (a message list), 'text' (one tool output) or 'body' with 'api'")
 
 
