@@ -18,11 +18,10 @@ from headroom.memory._model import Memory, MemoryNotFoundError, Scope, check_met
 from headroom.memory._rank import (
     CANDIDATES,
     NEAR_DUPLICATE_COSINE,
-    NEAR_DUPLICATE_JACCARD,
     Embedder,
     VectorCache,
     fuse,
-    jaccard,
+    near_identical,
     normalize,
     terms,
     to_blob,
@@ -188,7 +187,7 @@ class BaseMemoryStore(ABC):
         ids = self._lexical([key], terms(text), now, 5)
         rows = self._fetch(ids, now)
         for mid in ids:
-            if mid in rows and jaccard(rows[mid].text, text) >= NEAR_DUPLICATE_JACCARD:
+            if mid in rows and near_identical(rows[mid].text, text):
                 return rows[mid]
         if vector is None:
             return None

@@ -17,8 +17,9 @@ class MemoryStore(Protocol):
 
     * ``remember`` saves ``text`` in exactly one scope. The same text (ignoring case, spacing and
       punctuation) in the same scope refreshes the existing memory instead of adding one; a
-      near-identical text (most words shared, or nearly the same embedding) replaces it and keeps its
-      id. A write is atomic: after a failure nothing is stored.
+      near-identical text (nearly all words shared, or nearly the same embedding) replaces it and
+      keeps its id; a text about another subject never does. A write is atomic: after a failure
+      nothing is stored.
     * ``recall`` ranks the live memories of ``scope`` and of every scope above it, never of a
       sibling or a scope below: lexical (BM25-style) and, when the store has an embedder, vector
       similarity, fused. Results are deterministic for the same data.

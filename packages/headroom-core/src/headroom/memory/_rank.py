@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Embedder", "VectorCache", "fuse", "jaccard", "normalize", "terms"]
+__all__ = ["Embedder", "VectorCache", "fuse", "jaccard", "near_identical", "normalize", "terms"]
 
 RRF_K = 60
 """The usual RRF constant: a hit's weight is 1 / (RRF_K + rank)."""
@@ -20,10 +20,11 @@ RRF_K = 60
 CANDIDATES = 50
 """How deep each ranking is read before fusion."""
 
-NEAR_DUPLICATE_JACCARD = 0.8
-"""Word-set overlap at or above which a new text updates an existing memory of its scope."""
+NEAR_DUPLICATE_JACCARD = 0.9
+"""Word-set overlap at or above which a new text updates an existing memory of its scope. High on
+purpose: "orbit must not restart on Fridays" and "ledger must not restart on Fridays" are two facts."""
 
-NEAR_DUPLICATE_COSINE = 0.95
+NEAR_DUPLICATE_COSINE = 0.97
 """Embedding similarity at or above which a new text updates an existing memory of its scope."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -49,6 +50,11 @@ def terms(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """The form two texts share when they say the same thing: case-folded words, single-spaced."""
     return " ".join(_WORD.findall(text.casefold()))
+
+
+def near_identical(a: str, b: str) -> bool:
+    """Nearly all the same words (case, spacing, punctuation and word order aside)."""
+    return jaccard(a, b) >= NEAR_DUPLICATE_JACCARD
 
 
 def jaccard(a: str, b: str) -> float:

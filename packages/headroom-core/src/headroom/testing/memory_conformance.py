@@ -186,12 +186,21 @@ class MemoryStoreConformance:
 
     def test_a_near_identical_fact_updates_the_existing_memory(self) -> None:
         s = self.store()
-        a = s.remember("the staging database host is db-staging-1 on port 5432", scope=ANN_SHOP)
-        b = s.remember("the staging database host is db-staging-1 on port 5433", scope=ANN_SHOP)
+        long = (
+            "the staging database host is db-staging-1 and it {} connections from the app,"
+            " the workers, cron jobs and the nightly backup script on weekdays"
+        )
+        a = s.remember(long.format("recieves"), scope=ANN_SHOP)  # a typo, fixed below: one word of many
+        b = s.remember(long.format("receives"), scope=ANN_SHOP)
         hits = s.recall("staging database host", scope=ANN_SHOP)
-        assert b.id == a.id and [m.text for m in hits] == ["the staging database host is db-staging-1 on port 5433"]
+        assert b.id == a.id and [m.text for m in hits] == [long.format("receives")]
+        port = s.remember("the staging database port is 5432", scope=ANN_SHOP)  # short: one word is a new fact
+        assert port.id != a.id and s.remember("the staging database port is 5433", scope=ANN_SHOP).id != port.id
         c = s.remember("the production database host is db-prod-1", scope=ANN_SHOP)
         assert c.id != a.id
+        orbit = s.remember("the orbit service must not be restarted during the Friday release freeze", scope=ANN_SHOP)
+        ledger = s.remember("the ledger service must not be restarted during the Friday release freeze", scope=ANN_SHOP)
+        assert orbit.id != ledger.id and len(s.recall("restarted Friday freeze", scope=ANN_SHOP)) == 2
 
     def test_expired_memories_are_not_found_and_others_stay(self) -> None:
         s = self.store()
