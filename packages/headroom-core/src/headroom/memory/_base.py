@@ -23,7 +23,7 @@ from headroom.memory._rank import (
     fuse,
     near_identical,
     normalize,
-    terms,
+    query_terms,
     to_blob,
 )
 
@@ -145,7 +145,7 @@ class BaseMemoryStore(ABC):
         _check_scope(scope)
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a positive integer, got {limit!r}")
-        now, keys, words = self._clock(), scope.visible_keys(), terms(query)
+        now, keys, words = self._clock(), scope.visible_keys(), query_terms(query)
         if not words:
             rows = self._fetch(ids := self._recent(keys, now, limit), now)
             return [rows[i].memory() for i in ids if i in rows]
@@ -184,7 +184,7 @@ class BaseMemoryStore(ABC):
         return self.embedder.encode([text])[0] if self.embedder is not None else None
 
     def _near_duplicate(self, key: str, text: str, vector: list[float] | None, now: float) -> Row | None:
-        ids = self._lexical([key], terms(text), now, 5)
+        ids = self._lexical([key], query_terms(text), now, 5)
         rows = self._fetch(ids, now)
         for mid in ids:
             if mid in rows and near_identical(rows[mid].text, text):

@@ -12,7 +12,16 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Embedder", "VectorCache", "fuse", "jaccard", "near_identical", "normalize", "terms"]
+__all__ = [
+    "Embedder",
+    "VectorCache",
+    "fuse",
+    "jaccard",
+    "near_identical",
+    "normalize",
+    "query_terms",
+    "terms",
+]
 
 RRF_K = 60
 """The usual RRF constant: a hit's weight is 1 / (RRF_K + rank)."""
@@ -37,6 +46,55 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> list[list[float]]:
         """One unit-length vector per text, all of one dimension."""
         ...
+
+
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "the",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "with",
+        "you",
+    ]
+)
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a query worth searching for: `terms` without the commonest English words
+    (they match most memories and only slow the ranking), unless nothing else is left."""
+    words = terms(text)
+    return [w for w in words if w not in _STOP] or words
 
 
 def terms(text: str) -> list[str]:
