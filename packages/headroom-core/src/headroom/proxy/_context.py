@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,6 +19,9 @@ from headroom.proxy._upstream import UpstreamPool
 from headroom.proxy.backends import Backend, UpstreamCall, UpstreamResponse, load_backend
 from headroom.proxy.settings import ProxySettings
 from headroom.store import Store, default_store, open_store
+
+if TYPE_CHECKING:
+    from headroom.proxy._memory import ProxyMemory
 
 __all__ = ["ProxyContext"]
 
@@ -47,6 +50,7 @@ class ProxyContext:
         self._own_store = False
         self._client: httpx.AsyncClient | None = None
         self._pool: UpstreamPool | None = None
+        self._memory: ProxyMemory | None = None
         self.warm = threading.Event()  # set once `headroom.warmup` has loaded what compression needs
 
     # ---- lazily opened parts -----------------------------------------------------------------------
@@ -61,6 +65,17 @@ class ProxyContext:
             else:
                 self._store = default_store()
         return self._store
+
+    @property
+    def memory(self) -> ProxyMemory | None:
+        """The memory tools (``--memory``), opened on first use; None when they are off."""
+        if self._memory is None and self.settings.memory:
+            from headroom.memory import PostgresMemoryStore, default_memory_store
+            from headroom.proxy._memory import ProxyMemory
+
+            url = self.settings.memory_url
+            self._memory = ProxyMemory(PostgresMemoryStore(url) if url else default_memory_store())
+        return self._memory
 
     @property
     def client(self) -> httpx.AsyncClient:

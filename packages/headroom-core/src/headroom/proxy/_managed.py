@@ -16,7 +16,6 @@ from typing import Any
 import anyio
 from starlette.responses import StreamingResponse
 
-from headroom.api import retrieve_tool_result
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.proxy._context import ProxyContext
 from headroom.proxy._dialects import DIALECTS, Dialect, sum_usage
@@ -31,6 +30,7 @@ from headroom.proxy._forward import (
     open_upstream,
     response_headers,
 )
+from headroom.proxy._memory import Answering
 from headroom.proxy._pending import Conversation
 from headroom.proxy._relay_anthropic import AnthropicRelay
 from headroom.proxy._relay_chat import ChatRelay
@@ -60,8 +60,8 @@ def _turn(ctx: ProxyContext, names: list[str], rounds_done: int) -> RetrievalTur
     return retrieval_turn(names, rounds_done=rounds_done, retrieve_rounds=ctx.settings.retrieve_rounds)
 
 
-def _answer(ctx: ProxyContext, dialect: Dialect, calls: list[Obj]) -> list[Obj]:
-    return [retrieve_tool_result(c, format=dialect.fmt, store=ctx.store) for c in calls]
+def _answer(ctx: ProxyContext, dialect: Dialect, calls: list[Obj], answering: Answering) -> list[Obj]:
+    return [answering.answer(c, dialect.fmt, ctx.store) for c in calls]
 
 
 def _message(raw: bytes) -> str:
@@ -74,12 +74,19 @@ def _message(raw: bytes) -> str:
 
 
 async def managed(
-    ctx: ProxyContext, rec: RequestRecord, call: UpstreamCall, extra: Headers, conversation: Conversation
+    ctx: ProxyContext,
+    rec: RequestRecord,
+    call: UpstreamCall,
+    extra: Headers,
+    conversation: Conversation,
+    answering: Answering | None = None,
 ) -> object:
     """Serve a request whose ``headroom_retrieve`` calls the proxy answers.
 
-    ``conversation`` (who asked, in which conversation) keys what is held back for the client's next turn.
+    ``conversation`` (who asked, in which conversation) keys what is held back for the client's next turn;
+    ``answering`` says which tool calls the proxy answers (``headroom_retrieve`` alone by default).
     """
+    answering = answering or Answering()
     try:
         resp = await open_upstream(ctx, call)
     except UpstreamFailed as e:
@@ -90,11 +97,12 @@ async def managed(
     if resp.status_code != 200 or (call.stream and not is_event_stream(resp)):
         return await _whole(ctx, rec, call, resp, extra)
     if call.stream:
-        relay = _RELAYS[call.api]()
-        response = StreamingResponse(_stream(ctx, rec, call, conversation, relay, resp), status_code=200)
+        relay = _RELAYS[call.api](answered=answering.names)
+        stream = _stream(ctx, rec, call, conversation, relay, resp, answering)
+        response = StreamingResponse(stream, status_code=200)
         response.raw_headers = response_headers(resp.headers, decoded=True, extra=extra)
         return response
-    return await _loop(ctx, rec, call, conversation, resp, extra)
+    return await _loop(ctx, rec, call, conversation, resp, extra, answering)
 
 
 async def _read(resp: UpstreamResponse) -> bytes:
@@ -128,6 +136,7 @@ async def _loop(
     conversation: Conversation,
     resp: UpstreamResponse,
     extra: Headers,
+    answering: Answering,
 ) -> object:
     dialect = DIALECTS[call.api]
     body: Obj = dict(call.payload or {})
@@ -150,7 +159,7 @@ async def _loop(
             return RawResponse(resp.status_code, response_headers(resp.headers, decoded=True, extra=extra), raw)
         usages.append(usage_object(call.api, data))
         calls = dialect.calls(data)
-        turn = _turn(ctx, [dialect.name(c) for c in calls], round_no)
+        turn = _turn(ctx, answering.turn_names(dialect.name(c) for c in calls), round_no)
         if turn.action == "final":
             break
         ours = [calls[i] for i in turn.ours]
@@ -158,7 +167,7 @@ async def _loop(
         if turn.action == "stop":
             data = dialect.strip(data, ours_ids)
             break
-        results = _answer(ctx, dialect, ours)
+        results = _answer(ctx, dialect, ours, answering)
         rec.retrieve_calls += len(ours)
         if turn.action == "hand_over":
             theirs = [dialect.call_id(calls[i]) for i in turn.theirs]
@@ -204,6 +213,7 @@ async def _stream(
     conversation: Conversation,
     relay: Relay,
     resp: UpstreamResponse,
+    answering: Answering,
 ) -> AsyncIterator[bytes]:
     dialect = DIALECTS[call.api]
     body: Obj = dict(call.payload or {})
@@ -228,7 +238,7 @@ async def _stream(
             hid = True
             if turn.action == "stop":
                 break  # our calls were held back from the client; the turn ends there
-            results = _answer(ctx, dialect, ours)
+            results = _answer(ctx, dialect, ours, answering)
             rec.retrieve_calls += len(ours)
             if turn.action == "hand_over":
                 shown = relay.response_id if isinstance(relay, ResponsesRelay) else None

@@ -25,7 +25,8 @@ class AnthropicRelay:
 
     api = "anthropic-messages"
 
-    def __init__(self) -> None:
+    def __init__(self, answered: frozenset[str] = frozenset({RETRIEVE_TOOL_NAME})) -> None:
+        self.answered = answered  # the tool names the proxy answers itself
         self.round = -1
         self.offset = 0
         self.next = 0
@@ -74,7 +75,7 @@ class AnthropicRelay:
         idx = data.get("index", 0)
         block = dict(data.get("content_block") or {})
         self.blocks[idx] = block
-        if block.get("type") == "tool_use" and block.get("name") == RETRIEVE_TOOL_NAME:
+        if block.get("type") == "tool_use" and block.get("name") in self.answered:
             self.map[idx] = None
             return b""
         self.map[idx] = client = self.next

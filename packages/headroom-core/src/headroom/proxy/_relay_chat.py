@@ -25,7 +25,8 @@ class ChatRelay:
 
     api = "openai-chat"
 
-    def __init__(self) -> None:
+    def __init__(self, answered: frozenset[str] = frozenset({RETRIEVE_TOOL_NAME})) -> None:
+        self.answered = answered  # the tool names the proxy answers itself
         self.round = -1
         self.offset = 0
         self.next = 0
@@ -126,7 +127,7 @@ class ChatRelay:
             idx = tc.get("index", 0)
             fn = tc.get("function") or {}
             if idx not in self.map:
-                ours = fn.get("name") == RETRIEVE_TOOL_NAME
+                ours = fn.get("name") in self.answered
                 self.map[idx] = None if ours else self.next
                 self.next += 0 if ours else 1
                 self.calls[idx] = {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}

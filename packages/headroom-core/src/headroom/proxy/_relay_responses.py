@@ -37,8 +37,11 @@ class ResponsesRelay:
 
     api = "openai-responses"
 
-    def __init__(self, frame: Callable[[Obj], bytes] = _sse_frame) -> None:
+    def __init__(
+        self, frame: Callable[[Obj], bytes] = _sse_frame, answered: frozenset[str] = frozenset({RETRIEVE_TOOL_NAME})
+    ) -> None:
         self._frame = frame
+        self.answered = answered  # the tool names the proxy answers itself
         self.round = -1
         self.offset = 0
         self.next = 0
@@ -84,7 +87,7 @@ class ResponsesRelay:
             return self._emit(ev, data)
         if kind == "response.output_item.added":
             item = data.get("item") or {}
-            ours = item.get("type") == "function_call" and item.get("name") == RETRIEVE_TOOL_NAME
+            ours = item.get("type") == "function_call" and item.get("name") in self.answered
             self.map[idx] = None if ours else self.next
             self.next += 0 if ours else 1
             self.items[idx] = dict(item)

@@ -8,8 +8,8 @@ import logging
 import os
 import time
 import urllib.parse
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
@@ -21,6 +21,7 @@ from headroom.proxy._context import ProxyContext
 from headroom.proxy._dialects import DIALECTS
 from headroom.proxy._forward import Headers, RawResponse, error_response, relay
 from headroom.proxy._managed import managed
+from headroom.proxy._memory import Answering, memory_scope
 from headroom.proxy._pending import Conversation, client_identity
 from headroom.proxy._sse import dumpb
 from headroom.proxy._stats import RequestRecord
@@ -124,6 +125,7 @@ class Prepared:
     result: CompressResult | None
     managed: bool
     conversation: Conversation
+    answering: Answering = field(default_factory=Answering)
 
 
 def defines_retrieve(payload: dict[str, Any]) -> bool:
@@ -190,12 +192,14 @@ async def prepare(
     client: str = "",
     query: str | None = None,
     task: str | None = None,
+    headers: Iterable[tuple[bytes, bytes]] | None = None,
 ) -> Prepared:
     """Compress the request and put back hidden retrievals; the original bytes go when nothing changed.
 
     ``client`` is the `client_identity` of the caller: what the proxy holds for it reaches no one else.
     ``query`` is the task for every block when the request itself cannot say it (see `compress`);
     ``task`` is what the conversation is about, remembered for its continuations (Responses).
+    ``headers`` (HTTP routes) let ``--memory`` add its tools and scope them to the caller and project.
     """
     new = payload
     conversation = Conversation(client, api, payload, task)
@@ -211,14 +215,18 @@ async def prepare(
         new, result = await _compress(ctx, api, new, len(body), rec, query)
     offered = bool(result and result.refs) or uses_tools(payload)
     is_managed = may_compress and offered and ctx.settings.options.retrieve_tool and not defines_retrieve(payload)
+    answering = Answering()
     if is_managed and api in DIALECTS:
         new = with_retrieve_tool(new, api=_COMPRESS_API[api])
+        if ctx.memory is not None and headers is not None:
+            new, names = ctx.memory.with_tools(new, DIALECTS[api].fmt)
+            answering = Answering(names, ctx.memory, memory_scope(client, headers, payload))
     if api in DIALECTS:
         again = ctx.pending.reinsert(new, conversation)
         if again is not None:
             new, is_managed = again, True
     out = body if new is payload else dumpb(new)
-    return Prepared(out, new, result, is_managed and api in DIALECTS, conversation)
+    return Prepared(out, new, result, is_managed and api in DIALECTS, conversation, answering)
 
 
 def new_request_id() -> str:
@@ -287,12 +295,13 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
         return error_response(api, 429, msg, [*extra, (b"retry-after", b"60")])
     client = client_identity(request.scope["headers"])
     query, task = responses_task(ctx.tasks, client, payload) if api == "openai-responses" else (None, None)
-    prepared = await prepare(ctx, api, payload, body, rec, client=client, query=query, task=task)
+    headers = request.scope["headers"]
+    prepared = await prepare(ctx, api, payload, body, rec, client=client, query=query, task=task, headers=headers)
     extra += [(b"x-headroom-action", _action(prepared, body)), *_token_headers(prepared.result)]
     call = _model_call(request, api, prepared.body, prepared.payload, managed=prepared.managed, stream=rec.stream)
     rec.proxy_seconds = time.perf_counter() - rec.started
     if prepared.managed:
-        return await managed(ctx, rec, call, extra, prepared.conversation)
+        return await managed(ctx, rec, call, extra, prepared.conversation, prepared.answering)
     return await relay(ctx, rec, call, extra)
 
 

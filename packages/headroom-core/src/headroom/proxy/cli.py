@@ -78,6 +78,12 @@ def _region(backend: str, region: str | None) -> str | None:
 )
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait for an upstream byte.")
 @click.option("--max-body-mb", type=float, default=64.0, show_default=True, help="Larger request bodies get 413.")
+@click.option(
+    "--memory", is_flag=True, help="Offer agents memory_save / memory_search (headroom.memory) and answer them."
+)
+@click.option(
+    "--memory-url", default=None, help="Postgres URL for the memories (replicas); default SQLite in $HEADROOM_HOME."
+)
 def proxy(
     host: str,
     port: int,
@@ -99,6 +105,8 @@ def proxy(
     retrieve_rounds: int,
     timeout: float,
     max_body_mb: float,
+    memory: bool,
+    memory_url: str | None,
 ) -> None:
     """Run the compressing proxy (ANTHROPIC_BASE_URL=http://127.0.0.1:8787, OPENAI_BASE_URL=…/v1)."""
     settings = ProxySettings(
@@ -121,6 +129,8 @@ def proxy(
         retrieve_rounds=retrieve_rounds,
         timeout=timeout,
         max_body_bytes=int(max_body_mb * 1024 * 1024),
+        memory=memory or bool(memory_url),
+        memory_url=memory_url,
     )
     try:
         settings.validate()

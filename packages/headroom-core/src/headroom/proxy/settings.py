@@ -76,6 +76,8 @@ class ProxySettings:
         timeout: seconds to wait for an upstream byte (connect: at most 10 s).
         max_body_bytes: larger request bodies get 413.
         options: compression options (see `headroom.config.CompressOptions`).
+        memory: offer the model ``memory_save`` / ``memory_search`` and answer them (`headroom.memory`).
+        memory_url: a Postgres URL for the memories (several replicas); None: SQLite under ``$HEADROOM_HOME``.
     """
 
     host: str = "127.0.0.1"
@@ -97,6 +99,8 @@ class ProxySettings:
     timeout: float = 600.0
     max_body_bytes: int = 64 * 1024 * 1024
     options: CompressOptions = field(default_factory=CompressOptions)
+    memory: bool = False
+    memory_url: str | None = None
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting that cannot work.
