@@ -113,3 +113,32 @@ def test_bad_memory_calls_get_error_results_and_a_client_tool_of_the_same_name_s
     )  # type: ignore[arg-type]
     assert [b.name for b in m.content if b.type == "tool_use"] == ["memory_save"]  # the client's own call
     assert tool_names(env.up.model_requests[-1]).count("memory_save") == 1
+
+
+@pytest.mark.parametrize("api", ["anthropic", "chat"])
+def test_relevant_memories_open_a_conversation_and_stay_the_same_on_every_request(env: Rig, api: str) -> None:
+    env.up.script(Reply.call("memory_save", {"text": FACT}), Reply.say("Noted."))
+    ask(env, api, "Remember how we deploy.", stream=False)
+    before = len(env.up.model_requests)
+    question = "How do I deploy the shop?"
+    env.up.script(Reply.call("memory_save", {"text": "The blog is built with Hugo."}), Reply.say("Use make ship."))
+    ask(env, api, question, stream=False)
+    env.up.script(Reply.say("Yes."))
+    history: Any = [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": "Use make ship."},
+        {"role": "user", "content": "Sure?"},
+    ]
+    if api == "anthropic":
+        env.anthropic().messages.create(
+            model="claude-sonnet-4-6", max_tokens=50, tools=CLIENT_TOOLS_ANTHROPIC, messages=history
+        )  # type: ignore[arg-type]
+        tops = [r.json.get("system") for r in env.up.model_requests[before:]]
+    else:
+        env.openai().chat.completions.create(model="gpt-4o", tools=CLIENT_TOOLS_CHAT, messages=history)  # type: ignore[arg-type]
+        tops = [r.json["messages"][0] for r in env.up.model_requests[before:]]
+    assert len(tops) == 3 and tops[0] == tops[1] == tops[2], tops
+    assert "make ship" in str(tops[0]) and "Hugo" not in str(tops[0])
+    env.up.script(Reply.say("No idea."))
+    ask(env, api, "What is the capital of Mongolia?", stream=False)
+    assert "Memories saved" not in env.up.model_requests[-1].text

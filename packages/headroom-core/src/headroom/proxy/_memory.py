@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,7 +24,7 @@ from headroom.memory import MemoryStore, MemoryStoreError, Scope
 from headroom.memory.tools import MEMORY_TOOLS, answer_memory_call, memory_tool_specs
 from headroom.store import Store
 
-__all__ = ["Answering", "ProxyMemory", "memory_scope"]
+__all__ = ["Answering", "ProxyMemory", "first_request", "inject", "memory_scope", "question_of"]
 
 Obj = dict[str, Any]
 RETRIEVE_ONLY = frozenset({RETRIEVE_TOOL_NAME})
@@ -63,8 +65,39 @@ class ProxyMemory:
         store: where memories live (the default SQLite memory store, or a Postgres one shared by replicas).
     """
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, *, inject_limit: int = 5, sessions: int = 4096) -> None:
         self.store = store
+        self.inject_limit = inject_limit
+        self._sessions: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._capacity = sessions
+        self._lock = threading.Lock()
+
+    def preamble(self, scope: Scope, question: str, *, first: bool) -> str:
+        """The memories a conversation starts with, decided on its first request and then kept.
+
+        Later requests of the conversation get exactly the same text (the prefix the provider
+        cached never changes), even after new memories were saved. A conversation first seen
+        mid-way (a proxy restart) gets none rather than a new one.
+        """
+        key = (scope.user, scope.session or "")
+        with self._lock:
+            if key in self._sessions:
+                self._sessions.move_to_end(key)
+                return self._sessions[key]
+        text = ""
+        if first and question.strip():
+            try:
+                found = self.store.recall(question, scope=scope, limit=self.inject_limit)
+            except MemoryStoreError:
+                found = []  # fail open: the request goes on without memories
+            if found:
+                lines = "\n".join(f"- {m.text}" for m in found)
+                text = f"Memories saved in earlier sessions (headroom; memory_search finds more):\n{lines}"
+        with self._lock:
+            self._sessions[key] = text
+            while len(self._sessions) > self._capacity:
+                self._sessions.popitem(last=False)
+        return text
 
     def with_tools(self, body: Obj, fmt: FormatName) -> tuple[Obj, frozenset[str]]:
         """``body`` with the memory tools added, and the tool names the proxy answers for it.
@@ -115,3 +148,49 @@ class Answering:
         if name in MEMORY_TOOLS and self.memory is not None and self.scope is not None:
             return self.memory.answer(call, fmt, self.scope)
         return retrieve_tool_result(call, format=fmt, store=store)
+
+
+def _items(payload: Mapping[str, Any]) -> list[Any]:
+    items = payload.get("messages", payload.get("input"))
+    return items if isinstance(items, list) else [{"role": "user", "content": items}] if isinstance(items, str) else []
+
+
+def first_request(payload: Mapping[str, Any]) -> bool:
+    """Whether ``payload`` opens its conversation: no model turn in its history, nothing it continues."""
+    if payload.get("previous_response_id"):
+        return False
+    for item in _items(payload):
+        if isinstance(item, dict) and (item.get("role") == "assistant" or str(item.get("type", "")).endswith("_call")):
+            return False
+    return True
+
+
+def question_of(payload: Mapping[str, Any]) -> str:
+    """The text of the conversation's first user message."""
+    for item in _items(payload):
+        if isinstance(item, dict) and item.get("role") == "user":
+            content = item.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+    return ""
+
+
+def inject(body: Obj, fmt: FormatName, text: str) -> Obj:
+    """``body`` with ``text`` at the top of its instructions (the same place on every request)."""
+    if not text:
+        return body
+    if fmt == "anthropic":
+        system = body.get("system")
+        if isinstance(system, list):
+            return {**body, "system": [*system, {"type": "text", "text": text}]}
+        return {**body, "system": f"{system}\n\n{text}" if isinstance(system, str) and system else text}
+    if fmt == "responses":
+        instructions = body.get("instructions")
+        joined = f"{instructions}\n\n{text}" if isinstance(instructions, str) and instructions else text
+        return {**body, "instructions": joined}
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return body
+    return {**body, "messages": [{"role": "system", "content": text}, *messages]}

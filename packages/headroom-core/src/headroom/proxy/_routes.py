@@ -21,7 +21,7 @@ from headroom.proxy._context import ProxyContext
 from headroom.proxy._dialects import DIALECTS
 from headroom.proxy._forward import Headers, RawResponse, error_response, relay
 from headroom.proxy._managed import managed
-from headroom.proxy._memory import Answering, memory_scope
+from headroom.proxy._memory import Answering, first_request, inject, memory_scope, question_of
 from headroom.proxy._pending import Conversation, client_identity
 from headroom.proxy._sse import dumpb
 from headroom.proxy._stats import RequestRecord
@@ -220,7 +220,10 @@ async def prepare(
         new = with_retrieve_tool(new, api=_COMPRESS_API[api])
         if ctx.memory is not None and headers is not None:
             new, names = ctx.memory.with_tools(new, DIALECTS[api].fmt)
-            answering = Answering(names, ctx.memory, memory_scope(client, headers, payload))
+            scope = memory_scope(client, headers, payload)
+            answering = Answering(names, ctx.memory, scope)
+            preamble = ctx.memory.preamble(scope, question_of(payload), first=first_request(payload))
+            new = inject(new, DIALECTS[api].fmt, preamble)
     if api in DIALECTS:
         again = ctx.pending.reinsert(new, conversation)
         if again is not None:
