@@ -202,9 +202,6 @@ def main() -> None:
 
         table = f"bench_{int(time.time())}"
         report("postgres (tsvector)", PostgresMemoryStore(args.postgres, table=table), args.total, args.queries)
-        if embedder is not None:
-            store = PostgresMemoryStore(args.postgres, table=table + "_v", embedder=embedder)
-            report("postgres (tsvector + MiniLM)", store, args.total, args.queries)
     if args.million:
         million(tmp)
 
