@@ -209,6 +209,36 @@ def test_compiler_errors_keep_their_source_excerpt() -> None:
     assert len(kept) < 40
 
 
+def test_a_compiler_error_keeps_its_whole_report_among_many_warnings() -> None:
+    """rustc/clippy: the help below the one error says how to fix it; the warnings' reports may go."""
+    lines = ["    Checking shipping v0.1.0 (/tmp/shipping)"]
+    for i in range(40):
+        lines += [
+            f"warning: this expression borrows a value the compiler would borrow anyway ({i})",
+            f"  --> src/m{i}.rs:{10 + i}:5",
+            "   |",
+            f"{10 + i} |     let total = compute(&values_{i});",
+            "   |                         ^^^^^^^^^^",
+            "   |",
+            "   = help: for further information visit https://rust-lang.github.io/rust-clippy/index.html#needless_borrow",
+            "",
+        ]
+    report = [
+        "error: approximate value of `f{32, 64}::consts::PI` found",
+        " --> src/rates.rs:3:31",
+        "  |",
+        "3 | pub const PI_SURCHARGE: f64 = 3.14;",
+        "  |                               ^^^^",
+        "  |",
+        "  = help: consider using the constant directly",
+        "  = note: `#[deny(clippy::approx_constant)]` on by default",
+    ]
+    text = "\n".join([*lines[:200], *report, "", *lines[200:], "error: could not compile `shipping` (lib)"])
+    out, _ = _compress(text, "What exactly makes it fail and what should the fix be?")
+    kept = _kept(out)
+    assert all(line in kept for line in report)
+
+
 def test_output_is_original_lines_in_original_order() -> None:
     text = _app_log_with_traceback()
     out, _ = _compress(text, "payment 8812")

@@ -29,7 +29,12 @@ def test_questions_asking_for_a_set_are_recognised(question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["Why did payment 8812 fail?", "Which request failed, with which HTTP status?", "What does version_option do?"],
+    [
+        "Why did payment 8812 fail?",
+        "Which request failed, with which HTTP status?",
+        "What does version_option do?",
+        "What exactly makes it fail and what should the fix be?",
+    ],
 )
 def test_questions_asking_for_one_thing_are_not_sets(question: str) -> None:
     assert SetQuestion.of(question) is None

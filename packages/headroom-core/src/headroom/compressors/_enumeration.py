@@ -17,6 +17,8 @@ from headroom.compressors._terms import PHRASING, terms_of
 _SET_WORDS = re.compile(r"\b(?:list|lists|listing|enumerate|each|every|all)\b", re.IGNORECASE)
 # "which orders ...", "what warnings ...": which/what, then a plural noun within two words.
 _WHICH_PLURAL = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?([a-z][\w-]*[^s\W]s)\b", re.IGNORECASE)
+# "what makes it fail", "which means the": a verb, not a plural noun, when an object follows it.
+_OBJECT_AFTER = re.compile(r"\s+(?:it|its|the|a|an|this|that|these|those|them|us|me|you|him|her)\b", re.IGNORECASE)
 _NOT_PLURAL = frozenset(
     "does has was is its this thus always perhaps unless less process access address class status success "  # noqa: SIM905 (a word list reads best as words)
     "progress alias analysis basis bus canvas gas plus previous various versus series news".split()
@@ -53,4 +55,7 @@ class SetQuestion:
 def _asks_for_set(query: str) -> bool:
     if _SET_WORDS.search(query):
         return True
-    return any(m[1].lower() not in _NOT_PLURAL for m in _WHICH_PLURAL.finditer(query))
+    return any(
+        m[1].lower() not in _NOT_PLURAL and not _OBJECT_AFTER.match(query, m.end())
+        for m in _WHICH_PLURAL.finditer(query)
+    )

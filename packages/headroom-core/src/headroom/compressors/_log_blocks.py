@@ -3,6 +3,7 @@
 * ``continuations``: which lines continue the record above them — stack frames, indented details,
   ``Caused by:``, the exception line that ends a Python traceback, compiler source excerpts, and in
   timestamped logs any line without a timestamp — so a record's level carries over to its details.
+* ``error_details``: how many lines below a compiler error are its report (kept with it).
 * ``failure_lines``: lines that report a failure or a result in a structured way and are always
   kept: pytest ``E`` lines, failing-test headers and summaries, ``FAILED``/``--- FAIL`` lines,
   compiler diagnostics (gcc/clang/rustc/tsc/javac/go), ``make: ***``, ``npm ERR!``, test-run
@@ -102,4 +103,28 @@ def failure_lines(lines: list[str]) -> dict[int, int]:
         if len(line) > 2000 or not _FAILURES.match(line):
             continue
         out[i] = 3 if line.startswith(">") else 0
+    return out
+
+
+# A compiler's error (not a warning, not the closing "could not compile"): its report runs on below it.
+_ERROR_HEAD = re.compile(r"^(?:error(?:\[\w+\])?: (?!could not compile)|\S+?:\d+(?::\d+)?:? (?:fatal error|error)\b)")
+
+
+_EXCERPT = re.compile(r"^\s*\d+\s*\|")  # a numbered source line under a diagnostic: `3 | let x = 1;`
+
+
+def error_details(lines: list[str], found: dict[int, int], most: int = 12) -> dict[int, int]:
+    """Failure line index → how many lines below it are its report (the source excerpt, ``= help:``
+    and ``= note:`` lines of a rustc error), for the failure lines that are compiler errors."""
+    heads = [i for i in found if _ERROR_HEAD.match(lines[i])]
+    if not heads:
+        return {}
+    conts = continuations(lines)
+    out: dict[int, int] = {}
+    for i in heads:
+        k = i + 1
+        while k < len(lines) and k - i <= most and (conts[k] or _EXCERPT.match(lines[k])):
+            k += 1
+        if k > i + 1:
+            out[i] = k - i - 1
     return out

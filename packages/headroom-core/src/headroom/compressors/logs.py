@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
 from headroom.compressors._enumeration import SetQuestion
-from headroom.compressors._log_blocks import continuations, failure_lines
+from headroom.compressors._log_blocks import continuations, error_details, failure_lines
 from headroom.compressors._log_levels import severities
 from headroom.compressors._log_render import fill_small_gaps, render
 from headroom.compressors._log_score import line_values, record_heads, relevance
@@ -161,6 +161,7 @@ class LogCompressor:
 
     def _failures(self, lines: list[str], templates: Templates) -> set[int]:
         found = failure_lines(lines)
+        details = error_details(lines, found)
         by_template: dict[int, list[int]] = {}
         for i in sorted(found):
             by_template.setdefault(templates.of_line[i], []).append(i)
@@ -169,7 +170,7 @@ class LogCompressor:
             order = spread_order(len(members))[: self.failure_instances]
             for k in order:
                 i = members[k]
-                keep.update(range(max(i - found[i], 0), i + 1))
+                keep.update(range(max(i - found[i], 0), i + 1 + details.get(i, 0)))
         return keep
 
 
