@@ -71,6 +71,7 @@ def test_every_suite_has_a_ci_subset_and_headroom_keeps_every_answer_reachable(
     assert all(r.compressed_ok for r in records), [(r.case, r.compressed.text) for r in records if not r.compressed_ok]
     by_suite = {s: summarize(s, [r for r in records if r.suite == s]) for s in SUITES}
     assert by_suite["toolqa"].saved > 0.3 and by_suite["needle"].saved > 0.2
+    assert by_suite["bfcl"].kept is None and by_suite["gsm8k"].kept is None  # judged by their own checkers
     # short prompts are left alone: the same bytes, so the same answers
     assert by_suite["bfcl"].saved == 0 and by_suite["gsm8k"].saved == 0
 
@@ -99,6 +100,7 @@ def test_a_compressor_that_drops_the_answer_fails(upstream: FakeUpstream, cases:
     records = _run(Harness(OpenAIEndpoint(upstream.base_url + "/v1", "oracle"), compressor=dropping), qa)
     assert all(r.original_ok for r in records)
     assert not any(r.compressed_ok for r in records)
+    assert not any(r.answer_kept for r in records)
     verdict = summarize("qa", records)
     assert verdict.compressed == 0 and not verdict.non_inferior
 
@@ -123,6 +125,7 @@ def test_a_compressor_that_hides_the_answer_behind_a_marker_must_retrieve(
     records = _run(Harness(OpenAIEndpoint(upstream.base_url + "/v1", "oracle"), compressor=hiding), qa)
     assert all(r.compressed_ok for r in records)
     assert all(r.compressed.rounds >= 1 for r in records)
+    assert not any(r.answer_kept for r in records)  # only behind the marker
     assert summarize("qa", records).inline == 0
     # without the tool offered, hidden answers stay hidden
     offline = Harness(OpenAIEndpoint(upstream.base_url + "/v1", "oracle"), compressor=hiding, offer_retrieve=False)

@@ -74,13 +74,13 @@ def test_non_inferiority_needs_the_interval_above_minus_the_margin() -> None:
 
 def test_table_has_a_row_per_suite_and_group() -> None:
     recs = [
-        Record("needle", f"c{i}", "q", {"group": g}, Answer("x"), Answer("x", rounds=1), True, True, 10, 4)
+        Record("needle", f"c{i}", "q", {"group": g}, Answer("x"), Answer("x", rounds=1), True, True, 10, 4, i == 0)
         for i, g in enumerate("ab")
     ]
     rows = summaries(recs, margin=0.03, by="group")
     assert [r.name for r in rows] == ["needle", "needle · a", "needle · b"]
     table = markdown_table(rows, model="m", price_per_mtok=3)
-    assert "| needle | 2 | 100.0 | 100.0 (100.0–100.0) |" in table and "| 1.00 | 0.0 |" in table
+    assert "| needle | 2 | 100.0 | 100.0 (100.0–100.0) |" in table and "| 1.00 | 0.0 | 50.0 |" in table
 
 
 def test_baseline_cache_survives_a_restart(tmp_path: Path) -> None:

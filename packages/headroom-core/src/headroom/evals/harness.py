@@ -38,6 +38,9 @@ class Record:
         original_ok, compressed_ok: whether each was judged right.
         tokens_before, tokens_after: the case's conversation as Headroom counted it before and after
             compression (markers and the retrieve tool included).
+        answer_kept: whether an expected answer is still in the compressed conversation's text (None
+            where the suite judges with a checker of its own); tells the compressor's losses from
+            the model's.
     """
 
     suite: str
@@ -50,6 +53,7 @@ class Record:
     compressed_ok: bool
     tokens_before: int
     tokens_after: int
+    answer_kept: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (one line of the results file)."""
@@ -64,6 +68,7 @@ class Record:
             "compressed_ok": self.compressed_ok,
             "tokens_before": self.tokens_before,
             "tokens_after": self.tokens_after,
+            "answer_kept": self.answer_kept,
         }
 
     @classmethod
@@ -72,7 +77,7 @@ class Record:
         return cls(
             d["suite"], d["case"], d["probe"], dict(d["tags"]), Answer.from_json(d["original"]),
             Answer.from_json(d["compressed"]), bool(d["original_ok"]), bool(d["compressed_ok"]),
-            int(d["tokens_before"]), int(d["tokens_after"]),
+            int(d["tokens_before"]), int(d["tokens_after"]), d.get("answer_kept"),
         )  # fmt: skip
 
 
@@ -181,6 +186,7 @@ class Harness:
         shared prefix stays in the model's prompt cache)."""
         result = self.compressor(case.messages, case.tools, self.store)
         tools = [*case.tools, *(result.tools if self.offer_retrieve else ())]
+        kept_text = "\n".join(m["content"] for m in result.messages if isinstance(m.get("content"), str))
         originals = [self._original(case, p) for p in case.probes]
         compressed = [self.ask(result.messages, tools, p, case.max_tokens) for p in case.probes]
         return [
@@ -195,6 +201,7 @@ class Harness:
                 p.judge(c),
                 result.tokens_before,
                 result.tokens_after,
+                _kept(p, kept_text),
             )
             for p, o, c in zip(case.probes, originals, compressed, strict=True)
         ]
@@ -231,6 +238,12 @@ class Harness:
             for i in decision.ours:
                 conversation.append(retrieve_tool_result(calls[i], format="openai", store=self.store))
             rounds += 1
+
+
+def _kept(probe: Probe, text: str) -> bool | None:
+    if probe.check is not None or not probe.expected:
+        return None
+    return any(e in text for e in probe.expected)
 
 
 def _their_calls(turn: Turn, indexes: Sequence[int]) -> tuple[tuple[str, Mapping[str, Any]], ...]:

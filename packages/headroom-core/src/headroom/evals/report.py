@@ -45,8 +45,8 @@ def markdown_table(rows: Sequence[Summary], *, model: str, price_per_mtok: float
         f"{100 * margin:.0f} points · cost at ${price_per_mtok:g} per million input tokens",
         "",
         "| suite | n | original | compressed (95 % CI) | Δ (95 % CI) | non-inferior | context tokens saved |"
-        " prompt tokens saved (with retrieval) | cost saved | retrievals / q | right inline |",
-        "|---|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|",
+        " prompt tokens saved (with retrieval) | cost saved | retrievals / q | right inline | answer kept |",
+        "|---|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in rows:
         cost = (s.input_original - s.input_compressed) * price_per_mtok / 1e6
@@ -55,7 +55,7 @@ def markdown_table(rows: Sequence[Summary], *, model: str, price_per_mtok: float
             f"{_pct(s.compressed_ci[1])}) | {100 * (s.compressed - s.original):+.1f} ({100 * s.diff_ci[0]:+.1f} to "
             f"{100 * s.diff_ci[1]:+.1f}) | {'yes' if s.non_inferior else 'no'} | {_pct(s.saved)} % "
             f"({s.tokens_before:,} → {s.tokens_after:,}) | {_pct(s.input_saved)} % | ${cost:.4f} | "
-            f"{s.retrievals:.2f} | {_pct(s.inline)} |"
+            f"{s.retrievals:.2f} | {_pct(s.inline)} | {'–' if s.kept is None else _pct(s.kept)} |"
         )
     return "\n".join(lines) + "\n"
 

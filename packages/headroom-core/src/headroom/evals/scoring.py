@@ -53,6 +53,8 @@ class Summary:
             probe (retrieval rounds included).
         retrievals: ``headroom_retrieve`` rounds per probe.
         inline: probes answered right on the compressed side without retrieving, as a fraction.
+        kept: probes whose answer is still in the compressed text, as a fraction of those with a
+            known answer string (None when there are none).
     """
 
     name: str
@@ -69,6 +71,7 @@ class Summary:
     input_compressed: int
     retrievals: float
     inline: float
+    kept: float | None = None
 
     @property
     def saved(self) -> float:
@@ -87,6 +90,7 @@ def summarize(name: str, records: Sequence[Record], *, margin: float = 0.03, see
     o = [r.original_ok for r in records]
     c = [r.compressed_ok for r in records]
     acc_ci, diff_ci = paired_bootstrap(o, c, seed=seed)
+    known = [r.answer_kept for r in records if r.answer_kept is not None]
     return Summary(
         name=name,
         n=n,
@@ -102,4 +106,5 @@ def summarize(name: str, records: Sequence[Record], *, margin: float = 0.03, see
         input_compressed=sum(r.compressed.input_tokens for r in records),
         retrievals=sum(r.compressed.rounds for r in records) / n if n else 0.0,
         inline=sum(r.compressed_ok and r.compressed.rounds == 0 for r in records) / n if n else 0.0,
+        kept=sum(bool(k) for k in known) / len(known) if known else None,
     )
