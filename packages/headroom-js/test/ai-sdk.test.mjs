@@ -27,6 +27,12 @@ before(async () => {
       tools: (body) => (body.tools ?? []).map((t) => t.function.name),
       retrieved: (body) => body.messages.at(-1).content,
     },
+    "openai responses": {
+      model: wrapLanguageModel({ model: openai.responses("gpt-4o"), middleware }),
+      toolOutput: (body) => body.input.find((i) => i.type === "function_call_output").output,
+      tools: (body) => (body.tools ?? []).map((t) => t.name),
+      retrieved: (body) => body.input.at(-1).output,
+    },
     anthropic: {
       model: wrapLanguageModel({ model: anthropic("claude-sonnet-4-5-20250929"), middleware }),
       toolOutput: (body) => body.messages[2].content[0].content.map?.((c) => c.text).join("") ?? body.messages[2].content[0].content,
@@ -48,7 +54,7 @@ const messages = [
 ];
 const tools = { read_log: tool({ description: "Read a log file", inputSchema: z.object({ file: z.string() }) }) };
 
-for (const name of ["openai chat", "anthropic"]) {
+for (const name of ["openai chat", "openai responses", "anthropic"]) {
   describe(name, () => {
     for (const how of ["generateText", "streamText"]) {
       test(`${how}: compressed prompt, retrieval answered unseen`, async () => {
