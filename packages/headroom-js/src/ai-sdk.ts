@@ -16,7 +16,7 @@ import type {
 } from "@ai-sdk/provider";
 
 import { defaultHeadroom, type Headroom } from "./client.js";
-import { answerCalls } from "./fetch.js";
+import { answerCalls } from "./answer.js";
 import { RETRIEVE_TOOL_NAME, type CompressionOptions, type JsonObject } from "./types.js";
 
 /** Options of `headroomMiddleware`. */

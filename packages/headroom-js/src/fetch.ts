@@ -3,9 +3,12 @@
  * and answers the model's `headroom_retrieve` calls itself, streamed or not, so the app never sees them.
  */
 
+import { answerCalls } from "./answer.js";
+import { relayAnthropic } from "./anthropic-stream.js";
 import { defaultHeadroom, type Headroom } from "./client.js";
-import { DIALECTS, apiOf, type Dialect, type RetrieveAnswer, type RetrieveCall, type SseEvent } from "./dialects.js";
-import { HeadroomBadRequestError, HeadroomConnectionError } from "./errors.js";
+import { DIALECTS, apiOf, type Dialect, type SseEvent } from "./dialects.js";
+import { HeadroomBadRequestError } from "./errors.js";
+import { sseEvents } from "./sse.js";
 import { RETRIEVE_TOOL_NAME, type CompressionOptions, type JsonObject } from "./types.js";
 
 /** The `fetch` shape provider SDKs take. */
@@ -23,48 +26,10 @@ export interface HeadroomFetchOptions {
   options?: CompressionOptions;
 }
 
-/** Answers each call from the proxy's store; an unknown ref or a bad range is an error the model reads. */
-export async function answerCalls(headroom: Headroom, calls: RetrieveCall[]): Promise<RetrieveAnswer[]> {
-  return Promise.all(
-    calls.map(async ({ id, args }) => {
-      const ref = typeof args.ref === "string" ? args.ref : "";
-      if (!ref.trim()) return { id, content: "headroom_retrieve needs a 'ref' string argument", isError: true };
-      const opts = { query: args.query ? String(args.query) : undefined, lines: args.lines ? String(args.lines) : undefined };
-      try {
-        return { id, content: await headroom.retrieve(ref, opts), isError: false };
-      } catch (e) {
-        if (e instanceof HeadroomConnectionError) throw e;
-        return { id, content: e instanceof Error ? e.message : String(e), isError: true };
-      }
-    }),
-  );
-}
-
 function toolName(tool: unknown): unknown {
   const t = (tool ?? {}) as JsonObject;
   const fn = t.function as JsonObject | undefined;
   return fn && typeof fn === "object" ? fn.name : t.name;
-}
-
-function splitEvents(buffer: string): [string[], string] {
-  const parts = buffer.split(/\r?\n\r?\n/);
-  const rest = parts.pop() ?? "";
-  return [parts, rest];
-}
-
-function parseEvent(raw: string): SseEvent {
-  let event: string | undefined;
-  const data: string[] = [];
-  for (const line of raw.split(/\r?\n/)) {
-    if (line.startsWith("event:")) event = line.slice(6).trim();
-    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-  }
-  const text = data.join("\n");
-  try {
-    return { event, data: text && text !== "[DONE]" ? JSON.parse(text) : undefined };
-  } catch {
-    return { event, data: undefined };
-  }
 }
 
 /** A fetch that compresses model requests and answers `headroom_retrieve` calls (see module doc). */
@@ -97,8 +62,37 @@ export function headroomFetch(options: HeadroomFetchOptions = {}): Fetch {
     headers.delete("content-length");
     const send = (b: JsonObject) => inner(url, { ...init, headers, body: JSON.stringify(b) });
     const loop = new Loop(headroom, DIALECTS[api], send, own ? 0 : rounds);
-    return body.stream === true ? loop.streamed(body) : loop.plain(body);
+    if (body.stream !== true) return loop.plain(body);
+    return api === "anthropic-messages" ? loop.streamedAnthropic(body) : loop.streamed(body);
   };
+}
+
+function isEventStream(response: Response): boolean {
+  return response.ok && response.body !== null && (response.headers.get("content-type") ?? "").includes("text/event-stream");
+}
+
+/** `response`'s status and headers for a body this module rewrote (fetch already decoded it). */
+function like(response: Response): ResponseInit {
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  headers.delete("content-encoding");
+  return { status: response.status, statusText: response.statusText, headers };
+}
+
+/** A response like `first` whose body is what `run` emits. */
+function relayed(first: Response, run: (emit: (raw: string) => void) => Promise<void>): Response {
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        await run((raw) => controller.enqueue(encoder.encode(raw)));
+        controller.close();
+      } catch (e) {
+        controller.error(e);
+      }
+    },
+  });
+  return new Response(stream, like(first));
 }
 
 class Loop {
@@ -118,47 +112,40 @@ class Loop {
       try {
         turn = JSON.parse(text) as JsonObject;
       } catch {
-        return new Response(text, response);
+        return new Response(text, like(response));
       }
       const calls = this.dialect.retrieveCalls(turn);
-      if (!calls) return new Response(text, response);
+      if (!calls) return new Response(text, like(response));
       body = this.dialect.continueWith(body, turn, await answerCalls(this.headroom, calls));
     }
   }
 
+  async streamedAnthropic(body: JsonObject): Promise<Response> {
+    const first = await this.send(body);
+    if (!isEventStream(first)) return first;
+    const { headroom, send, rounds } = this;
+    return relayed(first, (emit) => relayAnthropic({ first, body, send, headroom, rounds, emit }));
+  }
+
   async streamed(body: JsonObject): Promise<Response> {
     const first = await this.send(body);
-    const type = first.headers.get("content-type") ?? "";
-    if (!first.ok || !first.body || !type.includes("text/event-stream")) return first;
-    const encoder = new TextEncoder();
-    const stream = new ReadableStream<Uint8Array>({
-      start: async (controller) => {
-        try {
-          let response = first;
-          for (let round = 0; ; round++) {
-            const held = await this.relay(response, controller, round >= this.rounds);
-            if (held === null) break; // the app's turn: relayed
-            const turn = this.dialect.assemble(held.events);
-            const calls = this.dialect.retrieveCalls(turn);
-            if (!calls) {
-              controller.enqueue(encoder.encode(held.raw));
-              break;
-            }
-            body = this.dialect.continueWith(body, turn, await answerCalls(this.headroom, calls));
-            response = await this.send(body);
-            if (!response.ok || !response.body) {
-              // The continuation failed: the client reads the upstream's error where the stream was.
-              controller.enqueue(encoder.encode(`event: error\ndata: ${await response.text()}\n\n`));
-              break;
-            }
-          }
-          controller.close();
-        } catch (e) {
-          controller.error(e);
+    if (!isEventStream(first)) return first;
+    return relayed(first, async (emit) => {
+      let response = first;
+      for (let round = 0; ; round++) {
+        const held = await this.relay(response, emit, round >= this.rounds);
+        if (held === null) return; // the app's turn: relayed
+        const turn = this.dialect.assemble(held.events);
+        const calls = this.dialect.retrieveCalls(turn);
+        if (!calls) return emit(held.raw);
+        body = this.dialect.continueWith(body, turn, await answerCalls(this.headroom, calls));
+        response = await this.send(body);
+        if (!response.ok || !response.body) {
+          // The continuation failed: the client reads the upstream's error where the stream was.
+          return emit(`event: error\ndata: ${await response.text()}\n\n`);
         }
-      },
+      }
     });
-    return new Response(stream, { status: first.status, statusText: first.statusText, headers: first.headers });
   }
 
   /**
@@ -167,46 +154,25 @@ class Loop {
    */
   async relay(
     response: Response,
-    controller: ReadableStreamDefaultController<Uint8Array>,
+    emit: (raw: string) => void,
     relayAll: boolean,
   ): Promise<{ raw: string; events: SseEvent[] } | null> {
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    const encoder = new TextEncoder();
-    let buffer = "";
     let raw = "";
     const events: SseEvent[] = [];
     let relaying = relayAll;
-    for (;;) {
-      const { done, value } = await reader.read();
+    for await (const { raw: text, event } of sseEvents(response.body!)) {
       if (relaying) {
-        if (done) return null;
-        controller.enqueue(value);
+        emit(text);
         continue;
       }
-      buffer += done ? decoder.decode() + "\n\n" : decoder.decode(value, { stream: true });
-      const [complete, rest] = splitEvents(buffer);
-      buffer = rest;
-      for (const text of complete) {
-        if (!text.trim()) continue;
-        raw += text + "\n\n";
-        const event = parseEvent(text);
-        events.push(event);
-        if (!relaying && this.dialect.isAppTurn(event)) relaying = true;
+      raw += text;
+      events.push(event);
+      if (this.dialect.isAppTurn(event)) {
+        relaying = true;
+        emit(raw);
       }
-      if (relaying) {
-        controller.enqueue(encoder.encode(raw + buffer));
-        buffer = "";
-        if (done) return null;
-        // from here the bytes go through untouched
-        for (;;) {
-          const next = await reader.read();
-          if (next.done) return null;
-          controller.enqueue(next.value);
-        }
-      }
-      if (done) return { raw, events };
     }
+    return relaying ? null : { raw, events };
   }
 }
 

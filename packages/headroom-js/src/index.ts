@@ -26,7 +26,8 @@ export type {
   MessageFormat,
   RetrieveOptions,
 } from "./types.js";
-export { answerCalls, headroomFetch } from "./fetch.js";
+export { answerCalls } from "./answer.js";
+export { headroomFetch } from "./fetch.js";
 export type { Fetch, HeadroomFetchOptions } from "./fetch.js";
 export { withHeadroom } from "./wrap.js";
 export type { FetchConfigurable } from "./wrap.js";

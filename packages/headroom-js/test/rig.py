@@ -5,8 +5,9 @@ process that started it exited). Control API (JSON):
 
 * ``POST /script``  a list of replies for the next model requests, each one of
   ``{"say": text}``, ``{"call": name, "arguments": {...}}``, ``{"fail": status, "message": text}``,
-  ``{"retrieve": true, "query"?: ..., "lines"?: ...}`` (a ``headroom_retrieve`` call for the first
-  ref the request's markers name; a plain answer saying so when there is none).
+  ``{"retrieve": true, "query"?: ..., "lines"?: ..., "say"?: ...}`` (a ``headroom_retrieve`` call for
+  the first ref the request's markers name, after the text ``say`` if given; a plain answer saying
+  so when there is no marker).
 * ``GET /requests`` every model request since the last clear: ``[{"path", "body"}]``.
 * ``POST /clear``   forget the requests and the script.
 """
@@ -28,20 +29,20 @@ def _retrieve(spec: dict[str, Any]) -> Any:
         refs = find_refs(request.text)
         if not refs:
             return Reply.say("rig: no headroom marker in the request")
-        return Reply.retrieve(refs[0], query=spec.get("query"), lines=spec.get("lines"))
+        return Reply.retrieve(refs[0], query=spec.get("query"), lines=spec.get("lines"), text=spec.get("say"))
 
     return reply
 
 
 def _reply(spec: dict[str, Any]) -> Any:
+    if spec.get("retrieve"):
+        return _retrieve(spec)
     if "say" in spec:
         return Reply.say(str(spec["say"]))
     if "call" in spec:
         return Reply.call(str(spec["call"]), spec.get("arguments") or {})
     if "fail" in spec:
         return Reply.fail(int(spec["fail"]), str(spec.get("message", "the fake upstream failed on purpose")))
-    if spec.get("retrieve"):
-        return _retrieve(spec)
     raise ValueError(f"unknown reply {spec!r}")
 
 

@@ -184,3 +184,19 @@ test("an app that defines headroom_retrieve itself gets the model's calls of it"
   assert.equal(rest.length, 0);
   assert.deepEqual(first.body.tools, [own]);
 });
+
+test("anthropic stream: text, then a retrieval mid-stream, goes on in the same message", async () => {
+  await rig.up.script({ say: "Let me look at the log.", retrieve: true }, { say: ANSWER });
+  const stream = anthropic.messages.stream({ model: "claude-sonnet-4-5-20250929", max_tokens: 256, messages: anthropicMessages(LOG) });
+  let text = "";
+  stream.on("text", (delta) => (text += delta));
+  const final = await stream.finalMessage();
+  assert.equal(text, `Let me look at the log.${ANSWER}`);
+  assert.deepEqual(final.content.map((b) => [b.type, b.text]), [["text", "Let me look at the log."], ["text", ANSWER]]);
+  assert.equal(final.stop_reason, "end_turn");
+  const [, second, ...rest] = await rig.up.requests();
+  assert.equal(rest.length, 0);
+  const [turn, results] = second.body.messages.slice(-2);
+  assert.deepEqual(turn.content.map((b) => b.type), ["text", "tool_use"]);
+  assert.equal(results.content[0].content, LOG);
+});
