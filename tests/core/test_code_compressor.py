@@ -10,6 +10,7 @@ import sys
 import pytest
 from headroom import MemoryStore, compress, retrieve
 from headroom.compressors import CodeCompressor, ContentType, Detection, LineCompressor, TaskContext
+from headroom.compressors._code_detect import candidates
 from headroom.compressors._code_langs import parser
 from headroom.markers import parse_markers
 
@@ -747,3 +748,12 @@ def test_the_doc_comment_of_a_declaration_the_question_names_stays_whole_when_it
     out = _compress(text, "What does a negative FieldsPerRecord mean?", language="go")
     assert "\t// If FieldsPerRecord is negative, no check is made." in out
     assert "\t// Changing it later has no effect on records already read." not in out  # other docs are still cut
+
+
+def test_a_shell_script_is_never_read_as_php_text() -> None:
+    """The PHP grammar takes anything outside ``<?php`` for inline HTML, so it parses every text
+    without an error; without a ``<?`` in the text it is no candidate (a bash script full of ``$var``
+    would otherwise be "PHP" with nothing to outline, and stay whole)."""
+    script = "\n".join(f'  local v{i}="${{PREFIX}}/lib/$name-{i}"; echo "$v{i}"' for i in range(200))
+    assert "php" not in list(candidates(script, hint=None, tool_args={}))
+    assert "php" in list(candidates("<?php\n$x = 1;\n" + script, hint=None, tool_args={}))

@@ -177,6 +177,8 @@ def candidates(text: str, *, hint: str | None, tool_args: Mapping[str, Any]) -> 
     for name in names:
         if len(seen) >= MAX_CANDIDATES:
             return
+        if name == "php" and "<?" not in text:  # its grammar reads any text outside <?php as inline HTML
+            continue
         if name not in seen:
             seen.append(name)
             yield name
