@@ -66,6 +66,7 @@ def _load_messages(text: str) -> tuple[Any, str | None]:
 LAZY_COMMANDS = {
     "proxy": ("headroom.proxy.cli", "proxy", "Run the compressing proxy (needs headroom-core[proxy])."),
     "wrap": ("headroom.proxy.cli", "wrap", "Run a coding tool (claude, codex, aider, ...) through the proxy."),
+    "explain": ("headroom.proxy.explain", "explain", "Show what the proxy did to one request (x-headroom-request-id)."),
     "mcp": ("headroom.mcp.cli", "mcp", "Serve Headroom's tools over MCP (needs headroom-core[mcp])."),
     "bench": ("headroom.bench.cli", "bench", "Benchmark compression on a folder of cases."),
     "doctor": ("headroom.ml.doctor", "doctor", "Check the optional ML backend: configured, loading or ready."),

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 from headroom.proxy import _service
 from headroom.proxy._auth import HostGuard, TokenGuard
 from headroom.proxy._context import ProxyContext
+from headroom.proxy._request_id import RequestIdHeader
 from headroom.proxy._routes import model_route, passthrough
 from headroom.proxy._socket import responses_socket
 from headroom.proxy.backends import Backend, CallApi
@@ -73,5 +74,5 @@ def build_app(settings: ProxySettings, *, backend: Backend | None = None, store:
     app = Starlette(routes=routes, lifespan=ctx.lifespan)
     app.state.headroom = ctx
     if settings.token:
-        return TokenGuard(app, settings.token)
-    return HostGuard(app, (*settings.allowed_hosts, settings.host))
+        return RequestIdHeader(TokenGuard(app, settings.token))
+    return RequestIdHeader(HostGuard(app, (*settings.allowed_hosts, settings.host)))

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from headroom.proxy._history import RequestHistory, default_history_path, history_row
 from headroom.proxy._pending import PendingRetrievals
-from headroom.proxy._stats import ProxyStats
+from headroom.proxy._stats import ProxyStats, RequestRecord
 from headroom.proxy._tasks import ResponseTasks
 from headroom.proxy._upstream import UpstreamPool
 from headroom.proxy.backends import Backend, UpstreamCall, UpstreamResponse, load_backend
@@ -52,6 +53,10 @@ class ProxyContext:
         self._pool: UpstreamPool | None = None
         self._memory: ProxyMemory | None = None
         self.warm = threading.Event()  # set once `headroom.warmup` has loaded what compression needs
+        self._history: RequestHistory | None = None
+        self._history_failed = False
+        if settings.history != "off":
+            self.stats.observers.append(self._remember)
 
     # ---- lazily opened parts -----------------------------------------------------------------------
 
@@ -76,6 +81,27 @@ class ProxyContext:
             url = self.settings.memory_url
             self._memory = ProxyMemory(PostgresMemoryStore(url) if url else default_memory_store())
         return self._memory
+
+    @property
+    def history(self) -> RequestHistory | None:
+        """The request history (``/dashboard``, ``headroom explain``), opened on first use; None when off."""
+        s = self.settings
+        if self._history is None and s.history != "off":
+            path = s.history_path or default_history_path()
+            self._history = RequestHistory(
+                path, max_rows=s.history_max_rows, max_age_seconds=s.history_max_days * 86400
+            )
+        return self._history
+
+    def _remember(self, rec: RequestRecord, cost: float, saved: float) -> None:
+        """Add a finished request to the history; a history that cannot be written never fails a request."""
+        if self._history_failed or self.history is None:
+            return
+        try:
+            self.history.add(history_row(rec, cost, saved, content=self.settings.history == "full"))
+        except Exception as e:  # a full disk or a locked file: requests keep flowing, the history stops
+            self._history_failed = True
+            log.warning("cannot write the request history: %s (the history stops)", e)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -134,6 +160,9 @@ class ProxyContext:
         if self._pool is not None:
             await self._pool.aclose()
         self.stats.close()
+        if self._history is not None:
+            self._history.close()
+            self._history = None
         if self._own_store and self._store is not None:
             self._store.close()
             self._store = None

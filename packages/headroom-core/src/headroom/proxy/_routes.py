@@ -37,6 +37,7 @@ __all__ = [
     "new_request_id",
     "passthrough",
     "prepare",
+    "shadowed",
 ]
 
 log = logging.getLogger("headroom.proxy")
@@ -154,7 +155,7 @@ def uses_tools(payload: dict[str, Any]) -> bool:
 
 def _account(rec: RequestRecord, result: CompressResult) -> None:
     rec.tokens_before, rec.tokens_after = result.tokens_before, result.tokens_after
-    rec.stages = dict(result.stages)
+    rec.stages, rec.result = dict(result.stages), result
     for block in result.blocks:
         if block.status == "compressed" and block.compressor:
             agg = rec.compressors.setdefault(block.compressor, [0, 0, 0])
@@ -232,6 +233,11 @@ async def prepare(
     return Prepared(out, new, result, is_managed and api in DIALECTS, conversation, answering)
 
 
+def shadowed(prepared: Prepared, body: bytes, payload: dict[str, Any]) -> Prepared:
+    """Shadow mode: the pipeline's result kept for the accounts, the client's original bytes sent."""
+    return Prepared(body, payload, prepared.result, False, prepared.conversation)
+
+
 def new_request_id() -> str:
     """A fresh id for one request (``x-headroom-request-id``, the log)."""
     return "hr_" + os.urandom(8).hex()
@@ -299,8 +305,13 @@ async def model_route(ctx: ProxyContext, request: Request, api: CallApi) -> obje
     client = client_identity(request.scope["headers"])
     query, task = responses_task(ctx.tasks, client, payload) if api == "openai-responses" else (None, None)
     headers = request.scope["headers"]
+    rec.client = client
     prepared = await prepare(ctx, api, payload, body, rec, client=client, query=query, task=task, headers=headers)
-    extra += [(b"x-headroom-action", _action(prepared, body)), *_token_headers(prepared.result)]
+    if ctx.settings.shadow:  # what would have gone is recorded; the client's own bytes go
+        prepared, rec.shadow = shadowed(prepared, body, payload), True
+    action = b"shadow" if rec.shadow else _action(prepared, body)
+    rec.action = action.decode()
+    extra += [(b"x-headroom-action", action), *_token_headers(prepared.result)]
     call = _model_call(request, api, prepared.body, prepared.payload, managed=prepared.managed, stream=rec.stream)
     rec.proxy_seconds = time.perf_counter() - rec.started
     if prepared.managed:
@@ -327,6 +338,7 @@ def _model_call(
 async def _bypass(ctx: ProxyContext, request: Request, api: CallApi, rec: RequestRecord, extra: Headers) -> object:
     """A request the client asked to go untouched: its bytes, relayed; no compression, nothing put back."""
     extra.append((b"x-headroom-action", b"bypassed"))
+    rec.action, rec.client = "bypassed", client_identity(request.scope["headers"])
     try:
         body = await read_body(request, ctx.settings.max_body_bytes, json_only=False)
     except BadRequest as e:
@@ -345,7 +357,7 @@ async def _bypass(ctx: ProxyContext, request: Request, api: CallApi, rec: Reques
 
 async def passthrough(ctx: ProxyContext, request: Request) -> object:
     """Any other path: forwarded untouched, answered untouched."""
-    rec = RequestRecord(request_id=new_request_id(), api="passthrough")
+    rec = RequestRecord(request_id=new_request_id(), api="passthrough", action="passthrough")
     extra: Headers = [(b"x-headroom-request-id", rec.request_id.encode()), (b"x-headroom-action", b"passthrough")]
     try:
         body = await read_body(request, ctx.settings.max_body_bytes, json_only=False)

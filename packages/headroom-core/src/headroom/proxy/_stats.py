@@ -8,13 +8,18 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from headroom.models import ModelInfo, get_model
 from headroom.proxy._usage import Usage
 from headroom.proxy.settings import ProxySettings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from headroom.result import CompressResult
 
 __all__ = ["ProxyStats", "RequestRecord"]
 
@@ -47,6 +52,10 @@ class RequestRecord:
     started: float = field(default_factory=time.perf_counter)
     proxy_seconds: float = 0.0
     error: str | None = None
+    client: str = ""
+    action: str = ""
+    shadow: bool = False
+    result: CompressResult | None = None
 
     @property
     def tokens_saved(self) -> int:
@@ -118,6 +127,7 @@ class ProxyStats:
         self.spent = 0.0
         self._log: IO[str] | None = None
         self._log_failed = False
+        self.observers: list[Callable[[RequestRecord, float, float], None]] = []  # e.g. the request history
 
     # ---- money -------------------------------------------------------------------------------------
 
@@ -204,6 +214,8 @@ class ProxyStats:
             self.retrieve_calls += rec.retrieve_calls
             m.retrieves.inc(rec.retrieve_calls)
         self._write_log(rec, cost, saved)
+        for observe in self.observers:
+            observe(rec, cost, saved)
 
     def _write_log(self, rec: RequestRecord, cost: float, saved: float) -> None:
         path = self.settings.log_path

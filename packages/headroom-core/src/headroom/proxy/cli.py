@@ -84,6 +84,16 @@ def _region(backend: str, region: str | None) -> str | None:
 @click.option(
     "--memory-url", default=None, help="Postgres URL for the memories (replicas); default SQLite in $HEADROOM_HOME."
 )
+@click.option("--shadow", is_flag=True, help="Run the pipeline and record what would be sent; forward the original.")
+@click.option(
+    "--history",
+    type=click.Choice(["full", "figures", "off"]),
+    default="full",
+    show_default=True,
+    envvar="HEADROOM_HISTORY",
+    help="Request history for /dashboard and `headroom explain`: figures and changed blocks, figures only, or none.",
+)
+@click.option("--history-rows", type=int, default=10_000, show_default=True, help="Requests kept in the history.")
 def proxy(
     host: str,
     port: int,
@@ -107,6 +117,9 @@ def proxy(
     max_body_mb: float,
     memory: bool,
     memory_url: str | None,
+    shadow: bool,
+    history: str,
+    history_rows: int,
 ) -> None:
     """Run the compressing proxy (ANTHROPIC_BASE_URL=http://127.0.0.1:8787, OPENAI_BASE_URL=…/v1)."""
     settings = ProxySettings(
@@ -131,6 +144,9 @@ def proxy(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         memory=memory or bool(memory_url),
         memory_url=memory_url,
+        shadow=shadow,
+        history=history,  # type: ignore[arg-type]  # click.Choice checked it
+        history_max_rows=history_rows,
     )
     try:
         settings.validate()
@@ -141,6 +157,8 @@ def proxy(
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}"
     click.echo(f"headroom proxy on http://{shown}:{port} → backend {backend}", err=True)
     click.echo(f"  ANTHROPIC_BASE_URL={url} claude    OPENAI_BASE_URL={url}/v1 your-app", err=True)
+    if shadow:
+        click.echo("  shadow mode: the pipeline runs and is recorded; requests go upstream unchanged", err=True)
     if not is_loopback(host):
         click.echo("  clients must send the x-headroom-token header", err=True)
     if budget is not None:

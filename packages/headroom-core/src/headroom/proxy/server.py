@@ -123,9 +123,10 @@ class ProxyServer:
         """The app's `ProxyContext` (its stats, pending retrievals...)."""
         from headroom.proxy._auth import HostGuard, TokenGuard
         from headroom.proxy._context import ProxyContext
+        from headroom.proxy._request_id import RequestIdHeader
 
         inner = self.app
-        while isinstance(inner, (TokenGuard, HostGuard)):
+        while isinstance(inner, (TokenGuard, HostGuard, RequestIdHeader)):
             inner = inner.app
         ctx = getattr(getattr(inner, "state", None), "headroom", None)
         assert isinstance(ctx, ProxyContext)

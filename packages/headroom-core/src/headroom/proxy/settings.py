@@ -18,11 +18,13 @@ __all__ = [
     "DEFAULT_OPENAI_URL",
     "DEFAULT_OPENROUTER_URL",
     "BudgetPeriod",
+    "HistoryMode",
     "ProxySettings",
     "is_loopback",
 ]
 
 BudgetPeriod = Literal["hour", "day", "month"]
+HistoryMode = Literal["full", "figures", "off"]
 
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
 DEFAULT_OPENAI_URL = "https://api.openai.com"
@@ -78,6 +80,13 @@ class ProxySettings:
         options: compression options (see `headroom.config.CompressOptions`).
         memory: offer the model ``memory_save`` / ``memory_search`` and answer them (`headroom.memory`).
         memory_url: a Postgres URL for the memories (several replicas); None: SQLite under ``$HEADROOM_HOME``.
+        shadow: run the whole pipeline and record what would have been sent, but forward the
+            client's original bytes (``/dashboard`` then shows projected savings).
+        history: what the request history (``/dashboard``, ``headroom explain``) keeps: ``full``
+            (figures and the texts of changed blocks), ``figures`` (no content at all) or ``off``.
+        history_path: the history's SQLite file; None: ``$HEADROOM_HOME/history.sqlite3``.
+        history_max_rows: requests kept in the history (the oldest go first).
+        history_max_days: days a request stays in the history.
     """
 
     host: str = "127.0.0.1"
@@ -101,6 +110,11 @@ class ProxySettings:
     options: CompressOptions = field(default_factory=CompressOptions)
     memory: bool = False
     memory_url: str | None = None
+    shadow: bool = False
+    history: HistoryMode = "full"
+    history_path: str | None = None
+    history_max_rows: int = 10_000
+    history_max_days: float = 7.0
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting that cannot work.
@@ -120,6 +134,8 @@ class ProxySettings:
             )
         if self.budget_usd is not None and not self.budget_usd > 0:
             raise ValueError(f"budget must be a positive amount of USD, got {self.budget_usd}")
+        if self.history_max_rows < 1 or not self.history_max_days > 0:
+            raise ValueError("history_max_rows and history_max_days must be positive")
         if not self.timeout > 0 or self.max_body_bytes <= 0:
             raise ValueError("timeout and max_body_bytes must be positive")
         if "/" not in self.backend and self.backend not in BUILTIN_BACKENDS:
