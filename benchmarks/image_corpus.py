@@ -2,6 +2,8 @@
 
 Kinds and where they come from (nothing is downloaded; everything ships in Debian or PyPI packages):
 
+* ``page``: screenshots of real pages, the HTML documentation pydoc writes for standard-library
+  modules, taken by Debian's headless Chromium at desktop and retina (2x) sizes.
 * ``document``: pages of real prose (the docstrings of Python's standard library) set in the DejaVu
   fonts Debian ships, at desktop and retina sizes.
 * ``terminal``: real source lines of the standard library in DejaVu Sans Mono, light on dark.
@@ -30,8 +32,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 SANS, SERIF, MONO = "DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf"
-TEXT_KINDS = ("document", "terminal", "ui", "chart")
-ROUTER_KIND = {"document": "text", "terminal": "text", "ui": "ui", "chart": "chart", "photo": "photo"}
+TEXT_KINDS = ("page", "document", "terminal", "ui", "chart")
+ROUTER_KIND = {"page": "text", "document": "text", "terminal": "text", "ui": "ui", "chart": "chart", "photo": "photo"}
+_PAGES = ("json", "textwrap", "csv", "shutil", "heapq", "bisect", "string", "fractions", "statistics", "zipfile",
+          "tempfile", "argparse", "functools", "base64", "difflib")  # fmt: skip
 _MODULES = ("json", "argparse", "collections", "textwrap", "functools", "pathlib", "subprocess", "logging",
             "csv", "sqlite3", "itertools", "shutil", "tempfile", "zipfile", "datetime", "decimal", "fractions",
             "statistics", "urllib.parse", "http.client", "email.message", "unittest", "threading", "asyncio",
@@ -258,6 +262,30 @@ def photos(rng: random.Random) -> Iterator[tuple[str, Image.Image]]:
     yield "grace_hopper", Image.open(_sample_data() / "grace_hopper.jpg").convert("RGB")
 
 
+def pages(rng: random.Random) -> Iterator[tuple[str, Image.Image]]:
+    """Headless Chromium screenshots of pydoc's HTML pages for standard-library modules."""
+    import importlib
+    import pydoc
+    import shutil
+    import subprocess
+    import tempfile
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        raise RuntimeError("the image corpus needs Debian's chromium: apt-get install chromium")
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, mod in enumerate(_PAGES):
+            src = Path(tmp) / f"{mod}.html"
+            src.write_text(pydoc.html.page(mod, pydoc.html.document(importlib.import_module(mod))), encoding="utf-8")
+            out = Path(tmp) / f"{mod}.png"
+            w, h = rng.choice(((1280, 800), (1440, 900), (1366, 768), (1920, 1080)))
+            scale = 2 if i % 3 == 1 else 1
+            cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--window-size={w},{h}",
+                   f"--force-device-scale-factor={scale}", f"--screenshot={out}", src.as_uri()]  # fmt: skip
+            subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+            yield f"page-{mod}", Image.open(out).convert("RGB")
+
+
 def build(seed: int = 16, per_kind: int = 18) -> list[Sample]:
     """The whole corpus; every third image of each kind is in the test split."""
     rng = random.Random(seed)
@@ -268,6 +296,7 @@ def build(seed: int = 16, per_kind: int = 18) -> list[Sample]:
         "ui": [(f"ui-{i}", ui(rng, prose)) for i in range(per_kind)],
         "chart": [(f"chart-{i}", chart(rng, i)) for i in range(per_kind)],
         "photo": list(photos(rng)),
+        "page": list(pages(random.Random(seed + 1))),  # its own generator: the kinds above stay as they were
     }
     return [
         Sample(name, kind, img, "test" if i % 3 == 2 else "train")

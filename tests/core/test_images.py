@@ -56,6 +56,7 @@ def _anthropic(image: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.slow  # two real OCR passes
 def test_anthropic_screenshot_in_a_tool_result_shrinks_stays_readable_and_redeems_exactly() -> None:
     store = MemoryStore()
     messages = _anthropic(anthropic_image(TEXT_PNG))

@@ -106,7 +106,9 @@ def _one(
     hit, out = _MEMO.get(key)
     if not hit:
         try:
-            out = comp.compress(data, model=model, detail=detail if detail in ("low", "high") else "auto")  # type: ignore[arg-type]
+            out = comp.compress(
+                data, model=model, detail="low" if detail == "low" else "high" if detail == "high" else "auto"
+            )
         except Exception as e:  # fail open: the image goes as it came
             log.warning("headroom: image compressor failed: %r", e)
             return "error", {"error": f"{type(e).__name__}: {e}"}, 0, 0, None

@@ -10,6 +10,7 @@ format, too many pixels) is left exactly as it was, with a note saying why.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ class ImageCompressor:
         out = self._shrink(img, (w, h), FORMATS[fmt], rule, detail, route, before)
         if isinstance(out, Skipped):
             return out
-        return ImageOutcome(**{**out.__dict__, "seconds": time.perf_counter() - t0})
+        return dataclasses.replace(out, seconds=time.perf_counter() - t0)
 
     def _target(self, size: tuple[int, int], rule: ImageRule, detail: Detail, route: Route) -> tuple[int, int]:
         w, h = size
