@@ -335,3 +335,13 @@ def test_in_a_file_the_question_names_each_rare_term_keeps_its_best_match() -> N
     query = "What is the default MIRROR_URL, and where does the README document MIRROR_URL_SKIP_CHECKSUM?"
     out, _ = _compress(text, query, "grep -rn MIRROR_URL .")
     assert "./README.md:169:* `MIRROR_URL_SKIP_CHECKSUM`, if set, does not append the checksum to the URL." in out
+
+
+def test_a_marker_below_a_files_kept_lines_does_not_repeat_its_path() -> None:
+    """Markers are part of what the model reads: the kept lines above already name the file."""
+    lines = [f"./src/app/handlers.py:{10 + 7 * i}:    cfg = parse_config(request.body_{i})" for i in range(40)]
+    lines[17] = "./src/app/handlers.py:129:def parse_config(raw: bytes) -> Config:"
+    text = "\n".join(lines)
+    out, _ = _compress(text, "Where is parse_config defined?", "grep -rn -w parse_config .")
+    markers = [line for line in out.split("\n") if line.startswith("[headroom: ")]
+    assert markers and all("./src/app/handlers.py" not in m for m in markers), markers

@@ -114,7 +114,7 @@ def _with(summary: str, note: str) -> str:
 def _summary(head: str, omitted: Counter[int], templates: Templates, ref: str, n: int) -> str:
     top = sorted(omitted.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     common = ", ".join(f"{c}× '{_short(templates.keys[t])}'" for t, c in top if c > 1)
-    summary = head + "; kept: failures, warnings, rare lines, lines matching the task, first and last lines"
+    summary = head + "; kept: failures, warnings, rare lines, lines matching the task, first and last"
     if common:
         summary += f"; most omitted: {common}"
     return format_marker(ref, summary, lines=(1, n))

@@ -345,8 +345,7 @@ def _render(lines: list[str], hits: list[Hit], keep: set[int], ref: str, list_fi
         left = sum(1 for i in range(start, end) if i not in keep and hits[i].kind == "match")
         if left or any(hits[i].kind == "context" for i in range(start, end) if i not in keep):
             total = sum(1 for i in range(start, end) if hits[i].kind == "match")
-            where = f" in {path}" if path else ""
-            summary = f"{left} of {total} matches{where} omitted"
+            summary = f"{left} of {total} matches omitted"  # the file's kept lines above name it"
             note = mentions.note(*((i, i + 1) for i in range(start, end) if i not in keep))
             out.append(format_marker(ref, f"{summary} — {note}" if note else summary, lines=(start + 1, end)))
     out += _dropped_marker(dropped, hits, ref, list_files, mentions)
