@@ -238,3 +238,24 @@ def test_the_sentences_under_a_heading_the_question_names_are_kept() -> None:
     out = _compress(_command_reference(), "Which versions does the security note apply to?")
     assert out is not None
     assert "The following only applies to v11 and higher of this library." in out
+
+
+def test_help_output_keeps_or_drops_each_option_with_its_wrapped_description() -> None:
+    """``--help`` text wraps an option's description onto indented lines: they go with their flag
+    line as one unit (no half entries, fewer markers), and markers count the lines they hide."""
+    entries = []
+    for i in range(60):
+        entries += [f"  --option-{i}=...{' ' * 10}set the {i}th limit of the worker pool used"]
+        entries += [f"{' ' * 30}by the runtime when it starts", f"{' ' * 30}and whenever it reloads"]
+    entries[122] = f"{' ' * 30}and whenever it reloads (also read from WATCH_PATH)"
+    text = "Usage: tool [options] [ script.js ]\n\nOptions:\n" + "\n".join(entries) + "\n"
+    out = _compress(text, "Which option is read from WATCH_PATH?")
+    assert out is not None
+    kept = out.split("\n")
+    assert f"  --option-40=...{' ' * 10}set the 40th limit of the worker pool used" in kept  # its flag line too
+    for k, line in enumerate(kept[:-1]):
+        if line.startswith("  --option-"):
+            assert kept[k + 1].startswith(" " * 30)  # never a flag line without its description
+    for m in parse_markers(out):
+        if m.lines:
+            assert m.summary.startswith(f"{m.lines[1] - m.lines[0] + 1} lines omitted")

@@ -111,11 +111,19 @@ def _sentences(text: str, start: int, end: int, block: int, by_line: bool) -> li
         cuts = [start + c for c in cuts]
     else:
         cuts = sorted({*_sentence_ends(text, start, end), *_line_breaks(text, start, end)})
-    units, prev = [], start
+    units: list[Unit] = []
+    prev, head = start, -1
     for cut in [*cuts, end]:
         s, e = _trimmed(text, prev, cut)
         if e > s:
-            units.append(Unit(s, e, "line" if by_line else "sentence", block))
+            indent = s - (prev + 1 if by_line and prev > start else prev)
+            if by_line and units and head >= 0 and indent > head + 1 and text[s] != "-":
+                # a wrapped continuation (`--env-file=...   set environment variables from supplied`
+                # / `                file`): one unit with the line it continues
+                units[-1] = Unit(units[-1].start, e, "line", block)
+            else:
+                units.append(Unit(s, e, "line" if by_line else "sentence", block))
+                head = indent
         prev = cut
     return units
 

@@ -306,7 +306,9 @@ class TextCompressor:
         return keep
 
     def _marker(self, text: str, run: Sequence[Unit], lines: Lines, ref: str, criterion: str, note: str) -> str:
-        counts = Counter(u.kind for u in run)
+        counts: Counter[str] = Counter()
+        for u in run:  # a line unit may hold a wrapped continuation: count the lines themselves
+            counts[u.kind] += text.count("\n", u.start, u.end) + 1 if u.kind == "line" else 1
         what = ", ".join(
             f"{n} {_NOUNS[k]}{'s' * (n != 1)}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         )
