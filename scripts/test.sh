@@ -19,6 +19,11 @@ fi
 if ! command -v tesseract >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr) >/dev/null
 fi
+# The dashboard tests (tests/core/test_dashboard_browser.py) render /dashboard in Debian's headless
+# chromium (the system browser; nothing is downloaded at test time); screenshots go to test-artifacts/.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
 # The real Claude Code and Codex CLIs the proxy tests drive, pinned in tests/clients/package.json (Node >= 20).
 # A failed install is not skipped over: those tests then fail and say what to run.
 if command -v npm >/dev/null 2>&1; then

@@ -51,12 +51,15 @@ def test_a_compressed_request_is_in_the_history_with_its_blocks_and_explain_show
     assert missing.exit_code == 1 and "not in the history" in missing.output
 
 
-def test_every_response_carries_a_request_id_own_endpoints_and_refusals_too(tmp_path: Path) -> None:
+def test_every_response_carries_a_request_id_and_the_dashboard_needs_the_token(tmp_path: Path) -> None:
     with rig(history_path=str(tmp_path / "h.sqlite3"), token="proxy-token") as env:
         ok = httpx.get(env.url + "/stats", headers={"x-headroom-token": "proxy-token"})
         refused = httpx.get(env.url + "/stats")
         health = httpx.get(env.url + "/health", headers={"x-headroom-token": "proxy-token"})
+        page = httpx.get(env.url + "/dashboard", headers={"x-headroom-token": "proxy-token"})
+        no_page = httpx.get(env.url + "/dashboard")
     assert ok.status_code == 200 and refused.status_code == 401 and health.status_code == 200
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"] and no_page.status_code == 401
     ids = {r.headers["x-headroom-request-id"] for r in (ok, refused, health)}
     assert len(ids) == 3 and all(i.startswith("hr_") for i in ids)
 

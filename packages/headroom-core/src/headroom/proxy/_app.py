@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 from headroom.proxy import _service
 from headroom.proxy._auth import HostGuard, TokenGuard
 from headroom.proxy._context import ProxyContext
+from headroom.proxy._dashboard import dashboard_routes
 from headroom.proxy._request_id import RequestIdHeader
 from headroom.proxy._routes import model_route, passthrough
 from headroom.proxy._socket import responses_socket
@@ -69,6 +70,7 @@ def build_app(settings: ProxySettings, *, backend: Backend | None = None, store:
         Route("/", _bind(ctx, _service.root), methods=["GET", "HEAD"]),
         Route("/stats", _bind(ctx, _service.stats), methods=["GET"]),
         Route("/metrics", _bind(ctx, _service.metrics), methods=["GET"]),
+        *dashboard_routes(ctx),
         Route("/{path:path}", _bind(ctx, passthrough), methods=_ALL_METHODS),
     ]
     app = Starlette(routes=routes, lifespan=ctx.lifespan)

@@ -54,6 +54,7 @@ class ProxyContext:
         self._memory: ProxyMemory | None = None
         self.warm = threading.Event()  # set once `headroom.warmup` has loaded what compression needs
         self._history: RequestHistory | None = None
+        self.instance = os.urandom(6).hex()  # this app's rows in a history file other proxies may share
         self._history_failed = False
         if settings.history != "off":
             self.stats.observers.append(self._remember)
@@ -89,7 +90,7 @@ class ProxyContext:
         if self._history is None and s.history != "off":
             path = s.history_path or default_history_path()
             self._history = RequestHistory(
-                path, max_rows=s.history_max_rows, max_age_seconds=s.history_max_days * 86400
+                path, max_rows=s.history_max_rows, max_age_seconds=s.history_max_days * 86400, instance=self.instance
             )
         return self._history
 

@@ -30,6 +30,7 @@ __all__ = ["RequestHistory", "default_history_path", "history_row"]
 _COLUMNS = (
     "id",
     "ts",
+    "instance",
     "api",
     "model",
     "client",
@@ -49,12 +50,14 @@ _COLUMNS = (
     "compressors",
     "blocks",
 )
+_VERSION = 1  # PRAGMA user_version; a file of another version is history only, so it starts afresh
 _SCHEMA = (
     """
     CREATE TABLE IF NOT EXISTS requests (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
         ts REAL NOT NULL,
+        instance TEXT NOT NULL,
         api TEXT NOT NULL,
         model TEXT NOT NULL,
         client TEXT NOT NULL,
@@ -71,14 +74,14 @@ _SCHEMA = (
         proxy_ms REAL NOT NULL,
         total_ms REAL NOT NULL,
         error TEXT,
-        compressors TEXT NOT NULL,
-        blocks TEXT NOT NULL
+        compressors TEXT NOT NULL
     )
     """,
-    "CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts)",
+    "CREATE INDEX IF NOT EXISTS requests_instance ON requests (instance, seq)",
+    # Block reports (and texts) apart, so the dashboard's scans over the figures stay small.
+    "CREATE TABLE IF NOT EXISTS blocks (seq INTEGER PRIMARY KEY, blocks TEXT NOT NULL)",
 )
-# Figures the dashboard aggregates: everything but the block texts.
-FIGURE_COLUMNS = ", ".join(c for c in _COLUMNS if c != "blocks")
+_FIGURES = [c for c in _COLUMNS if c != "blocks"]
 
 
 def default_history_path() -> Path:
@@ -119,6 +122,7 @@ def history_row(rec: RequestRecord, cost: float, saved: float, *, content: bool)
     return {
         "id": rec.request_id,
         "ts": time.time(),
+        "instance": "",
         "api": rec.api,
         "model": rec.model,
         "client": rec.client[:16],
@@ -148,6 +152,8 @@ class RequestHistory:
         max_rows: rows kept; older ones are deleted as new ones come.
         max_age_seconds: rows older than this are deleted.
         clock: the current time in seconds (tests inject one).
+        instance: names the proxy process writing (several may share a file), so a dashboard can
+            show what this one counted since it started.
     """
 
     def __init__(
@@ -157,6 +163,7 @@ class RequestHistory:
         max_rows: int = 10_000,
         max_age_seconds: float = 7 * 86400,
         clock: Callable[[], float] = time.time,
+        instance: str = "",
     ) -> None:
         if max_rows < 1 or not max_age_seconds > 0:
             raise ValueError("history max_rows and max_age_seconds must be positive")
@@ -164,6 +171,7 @@ class RequestHistory:
         self.max_rows = max_rows
         self.max_age_seconds = max_age_seconds
         self._clock = clock
+        self.instance = instance
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -174,27 +182,41 @@ class RequestHistory:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
+                conn.execute("DROP TABLE IF EXISTS requests")
+                conn.execute("DROP TABLE IF EXISTS blocks")
             for stmt in _SCHEMA:
                 conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {_VERSION}")
             self._conn = conn
         return self._conn
 
     def add(self, row: dict[str, Any]) -> None:
-        """Write one row (see `history_row`) and trim the file to its caps."""
-        row = {**row, "ts": self._clock()}
-        names = ", ".join(_COLUMNS)
-        marks = ", ".join(f":{c}" for c in _COLUMNS)
+        """Write one row (see `history_row`) in one transaction and trim the file to its caps."""
+        row = {**row, "ts": self._clock(), "instance": self.instance}
+        names = ", ".join(_FIGURES)
+        marks = ", ".join(f":{c}" for c in _FIGURES)
         with self._lock:
             db = self._db()
-            db.execute(f"INSERT OR REPLACE INTO requests ({names}) VALUES ({marks})", row)
-            self._trim(db)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                seq = db.execute(f"INSERT INTO requests ({names}) VALUES ({marks})", row).lastrowid
+                db.execute("INSERT INTO blocks (seq, blocks) VALUES (?, ?)", (seq, row["blocks"]))
+                self._trim(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def _trim(self, db: sqlite3.Connection) -> None:
-        db.execute("DELETE FROM requests WHERE ts < ?", (self._clock() - self.max_age_seconds,))
-        db.execute(
-            "DELETE FROM requests WHERE seq <= (SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-            (self.max_rows,),
-        )
+        by_rows = db.execute("SELECT seq FROM requests ORDER BY seq DESC LIMIT 1 OFFSET ?", (self.max_rows,)).fetchone()
+        by_age = db.execute(
+            "SELECT MAX(seq) FROM requests WHERE ts < ?", (self._clock() - self.max_age_seconds,)
+        ).fetchone()
+        cut = max(by_rows[0] if by_rows else 0, by_age[0] or 0)
+        if cut:
+            db.execute("DELETE FROM requests WHERE seq <= ?", (cut,))
+            db.execute("DELETE FROM blocks WHERE seq <= ?", (cut,))
 
     def trim(self) -> None:
         """Apply the caps now."""
@@ -206,7 +228,11 @@ class RequestHistory:
         if not self.path.exists() and self._conn is None:
             return None
         with self._lock:
-            found = self._db().execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
+            found = (
+                self._db()
+                .execute("SELECT r.*, b.blocks FROM requests r JOIN blocks b USING (seq) WHERE r.id = ?", (request_id,))
+                .fetchone()
+            )
         if found is None:
             return None
         row = dict(found)
@@ -214,16 +240,25 @@ class RequestHistory:
         row["blocks"] = json.loads(row["blocks"])
         return row
 
-    def figures(self, since: float = 0.0) -> list[dict[str, Any]]:
-        """Every row from ``since`` on (oldest first), without block texts."""
+    def figures(self, *, instance: str | None = None, last: int | None = None) -> list[dict[str, Any]]:
+        """Rows without their blocks, oldest first: only ``instance``'s when given, the ``last`` N when given."""
+        where, args = self.where(instance)
+        sql = f"SELECT * FROM requests {where} ORDER BY seq DESC"
+        rows = [dict(r) for r in self.query(sql + (f" LIMIT {int(last)}" if last is not None else ""), args)]
+        return rows[::-1]
+
+    @staticmethod
+    def where(instance: str | None, *more: str) -> tuple[str, tuple[str, ...]]:
+        """A ``WHERE`` clause (and its arguments) for ``instance``'s rows and the ``more`` conditions."""
+        conds = (["instance = ?"] if instance is not None else []) + list(more)
+        return ("WHERE " + " AND ".join(conds) if conds else ""), ((instance,) if instance is not None else ())
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only ``sql`` over the ``requests`` table (the dashboard's aggregates)."""
         if not self.path.exists() and self._conn is None:
             return []
         with self._lock:
-            rows = self._db().execute(
-                f"SELECT {FIGURE_COLUMNS} FROM requests WHERE ts >= ? ORDER BY seq",
-                (since,),
-            )
-            return [dict(r) for r in rows]
+            return list(self._db().execute(sql, args))
 
     def count(self) -> int:
         """Rows in the history."""

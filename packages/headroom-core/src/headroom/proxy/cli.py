@@ -157,6 +157,7 @@ def proxy(
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}"
     click.echo(f"headroom proxy on http://{shown}:{port} → backend {backend}", err=True)
     click.echo(f"  ANTHROPIC_BASE_URL={url} claude    OPENAI_BASE_URL={url}/v1 your-app", err=True)
+    click.echo(f"  dashboard: {url}/dashboard", err=True)
     if shadow:
         click.echo("  shadow mode: the pipeline runs and is recorded; requests go upstream unchanged", err=True)
     if not is_loopback(host):
