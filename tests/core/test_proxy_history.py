@@ -11,7 +11,7 @@ from headroom.cli import main
 from headroom.proxy._history import RequestHistory
 from headroom.testing import Reply
 
-from tests.core.proxy_support import QUESTION, chat_messages, refs_in, rig, service_log
+from tests.core.proxy_support import QUESTION, chat_messages, refs_in, responses_input, rig, service_log
 
 LOG = service_log()
 FAILURE = "2025-03-14T10:12:30.500Z ERROR [worker-1] payment gateway timeout after 30000ms order=10750"
@@ -103,3 +103,23 @@ def test_shadow_mode_sends_the_clients_bytes_and_records_what_would_have_gone(tm
     assert any(FAILURE in b.get("sent", "") for b in row["blocks"])  # what would have gone is explainable
     skipped = history.get(bypass.headers["x-headroom-request-id"])
     assert skipped is not None and skipped["action"] == "bypassed" and skipped["tokens_before"] == 0
+
+
+def test_shadow_mode_over_the_websocket_sends_the_clients_message(tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    path = tmp_path / "history.sqlite3"
+    message = json.dumps({"type": "response.create", "model": "gpt-5", "input": responses_input(LOG)})
+    with rig(history_path=str(path), shadow=True) as env:
+        env.up.script(Reply.say("ok"))
+        url = env.url.replace("http://", "ws://") + "/v1/responses"
+        with connect(url, additional_headers={"authorization": "Bearer sk-ws"}, open_timeout=5) as ws:
+            ws.send(message)
+            while json.loads(ws.recv(timeout=10))["type"] != "response.completed":
+                pass
+        (req,) = env.up.model_requests
+        stats = httpx.get(env.url + "/stats").json()
+    assert req.body == message.encode()  # the upstream got the client's message as it was
+    (row,) = _history(path).figures()
+    assert row["shadow"] == 1 and row["action"] == "shadow"
+    assert row["tokens_before"] - row["tokens_after"] == stats["tokens_saved"] > len(LOG) // 8

@@ -44,6 +44,7 @@ from headroom.proxy._routes import (
     defines_retrieve,
     new_request_id,
     prepare,
+    shadowed,
 )
 from headroom.proxy._sse import SSEEvent, dumps
 from headroom.proxy._stats import RequestRecord
@@ -246,6 +247,7 @@ class _Session:
         payload = {k: v for k, v in data.items() if k != "type"}
         rec = RequestRecord(request_id=new_request_id(), api=API, model=str(payload.get("model") or ""), stream=True)
         if self.bypass:  # accounted, nothing else
+            rec.action, rec.client = "bypassed", self.identity
             self.turns.append(_Turn(rec, payload, Conversation(self.identity, API, payload), intercept=False))
             await self.upstream.send(text)
             return
@@ -256,9 +258,13 @@ class _Session:
             await self.client.send_text(error_message(429, refusal))
             return
         earlier, task = responses_task(self.ctx.tasks, self.identity, payload)
+        rec.client = self.identity
         prepared = await prepare(self.ctx, API, payload, text.encode(), rec, client=self.identity, query=earlier)
+        if self.ctx.settings.shadow:  # recorded as it would have gone; the client's message goes
+            prepared, rec.shadow = shadowed(prepared, text.encode(), payload), True
+        rec.action = "shadow" if rec.shadow else "unchanged" if prepared.payload is payload else "compressed"
         rec.proxy_seconds = time.perf_counter() - rec.started
-        intercept = not defines_retrieve(payload)
+        intercept = not defines_retrieve(payload) and not rec.shadow
         turn = _Turn(rec, prepared.payload, prepared.conversation, intercept, task=task)
         self.turns.append(turn)
         await self.upstream.send(text if prepared.payload is payload else _create(prepared.payload))
