@@ -113,6 +113,11 @@ async function continued(
   return { ...params, prompt: [...params.prompt, turn, results] };
 }
 
+/** Whether this part belongs to a `headroom_retrieve` call. */
+function isRetrievePart(part: LanguageModelV3StreamPart): boolean {
+  return (part.type === "tool-input-start" || part.type === "tool-call") && part.toolName === RETRIEVE_TOOL_NAME;
+}
+
 /** Whether this part already shows the streamed turn is the app's. */
 function isAppPart(part: LanguageModelV3StreamPart): boolean {
   switch (part.type) {
@@ -188,31 +193,38 @@ export function headroomMiddleware(options: HeadroomMiddlewareOptions = {}): Lan
       const first = await doStream();
       if (!answered.has(params)) return first;
       const headroom = await getHeadroom();
+      // Everything is relayed as it arrives except a headroom_retrieve call: from its first part on the
+      // turn is held; a turn that ends with only such calls is answered and the next model turn is
+      // relayed into the same stream (one stream-start), so streamText sees one step without them.
       const stream = new ReadableStream<LanguageModelV3StreamPart>({
         async start(controller) {
           try {
             let current = first.stream;
             for (let round = 0; ; round++) {
               const held: LanguageModelV3StreamPart[] = [];
-              let relaying = round >= rounds;
+              let said = "";
+              let holding = false;
               const reader = current.getReader();
               for (;;) {
                 const { done, value } = await reader.read();
                 if (done) break;
-                if (relaying) controller.enqueue(value);
-                else if (isAppPart(value)) {
-                  relaying = true;
-                  [...held, value].forEach((p) => controller.enqueue(p));
-                } else held.push(value);
+                if (round > 0 && value.type === "stream-start") continue;
+                if (isRetrievePart(value) && round < rounds) holding = true;
+                else if (holding && isAppPart(value)) {
+                  held.splice(0).forEach((p) => controller.enqueue(p)); // the app's own part: its turn
+                  holding = false;
+                }
+                if (value.type === "text-delta") said += value.delta;
+                if (holding) held.push(value);
+                else controller.enqueue(value);
               }
-              if (relaying) break;
               const calls = held.filter((p): p is LanguageModelV3ToolCall => p.type === "tool-call");
+              if (!holding) break;
               if (!onlyRetrieves(calls)) {
                 held.forEach((p) => controller.enqueue(p));
                 break;
               }
-              const said = held.flatMap((p) => (p.type === "text-delta" ? [{ type: "text" as const, text: p.delta }] : []));
-              params = await continued(headroom, params, said, calls);
+              params = await continued(headroom, params, said ? [{ type: "text", text: said }] : [], calls);
               current = (await model.doStream(params)).stream;
             }
             controller.close();

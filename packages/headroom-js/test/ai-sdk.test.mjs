@@ -107,3 +107,14 @@ test("a call with tools is offered headroom_retrieve from the first call on", as
   const [first] = await rig.up.requests();
   assert.deepEqual(first.body.tools.map((t) => t.function.name), ["read_log", "headroom_retrieve"]);
 });
+
+for (const name of ["openai chat", "anthropic"]) {
+  test(`${name} streamText: text, then a retrieval, continues in the same step`, async () => {
+    await rig.up.script({ say: "Let me look at the log. ", retrieve: true }, { say: ANSWER });
+    const result = streamText({ model: models[name].model, messages, tools, onError: ({ error }) => { throw error; } });
+    assert.equal(await result.text, `Let me look at the log. ${ANSWER}`);
+    assert.deepEqual(await result.toolCalls, []);
+    assert.equal((await result.steps).length, 1);
+    assert.equal(models[name].retrieved((await rig.up.requests())[1].body), LOG);
+  });
+}
