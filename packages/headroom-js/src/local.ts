@@ -71,10 +71,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Start `headroom proxy` and wait until it answers `/health`. */
 export async function startProxy(options: StartProxyOptions = {}): Promise<LocalProxy> {
   const env = { ...(options.env ?? process.env) };
-  const [cmd, ...pre] = options.command ?? findHeadroomCommand(env);
+  const command = options.command ?? findHeadroomCommand(env);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(command, await freePort(), env, options);
+    } catch (e) {
+      // The free port was taken between our probe and the proxy's bind: another port.
+      if (attempt >= 3 || !(e instanceof HeadroomProxyStartError) || !/address already in use/i.test(e.message)) throw e;
+    }
+  }
+}
+
+async function launch(
+  command: string[],
+  port: number,
+  env: NodeJS.ProcessEnv,
+  options: StartProxyOptions,
+): Promise<LocalProxy> {
+  const [cmd, ...pre] = command;
   if (!cmd) throw new HeadroomProxyStartError("empty proxy command");
   const token = randomBytes(24).toString("hex");
-  const port = await freePort();
   const logPath = join(mkdtempSync(join(tmpdir(), "headroom-proxy-")), "stderr.log");
   const log = openSync(logPath, "w");
   const args = [...pre, "proxy", "--host", "127.0.0.1", "--port", String(port), "--no-log", ...(options.args ?? [])];
@@ -103,7 +119,7 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Local
     if (child.exitCode !== null) throw failed(`the Headroom proxy exited with code ${child.exitCode}`);
     try {
       const r = await fetch(`${url}/health`, { headers: { "x-headroom-token": token } });
-      if (r.ok) return { url, token, process: child, stop };
+      if (r.ok && child.exitCode === null) return { url, token, process: child, stop };
     } catch {
       // not listening yet
     }
