@@ -112,3 +112,26 @@ def test_a_set_of_qualified_errors_keeps_those_errors_not_every_error(store: Mem
     ).messages[-1]["content"]
     assert all(line in out for line in lines if "attr-defined" in line)
     assert sum(1 for line in lines if "no-untyped-def" in line and line in out) < 100
+
+
+def test_a_set_question_keeps_first_the_lines_holding_its_rarest_terms(store: MemoryStore) -> None:
+    """ "Which shutil tests were skipped as incompatible with X": every test line names shutil, so
+    the set is hundreds of lines; the three that also say why they were skipped come first."""
+    why = ("'requires os.chflags'", "'Windows only'", "'macOS only'", "'not on tty'")
+    lines = [
+        f"test_case_{i} (test.test_shutil.TestCopy{i % 9}.test_case_{i}) ... "
+        + ("ok" if i % 3 else f"skipped {why[i % 4]}")
+        for i in range(3000)
+    ]
+    reason = "skipped 'incompatible with CAP_DAC_OVERRIDE'"
+    for k in (570, 2130, 2901):
+        lines[k] = f"test_mode_{k} (test.test_shutil.TestWhich{k}.test_mode_{k}) ... {reason}"
+    text = "\n".join([*lines, "", "Ran 3000 tests in 9.438s", "", "OK (skipped=1003)"])
+    out = headroom.compress(
+        openai_conversation(text, question="Which shutil tests were skipped as incompatible with CAP_DAC_OVERRIDE?"),
+        model="gpt-4o",
+        store=store,
+    ).messages[-1]["content"]
+    assert isinstance(out, str) and len(out) < len(text)
+    for k in (570, 2130, 2901):
+        assert f"test_mode_{k} (test.test_shutil.TestWhich{k}.test_mode_{k}) ... {reason}" in out

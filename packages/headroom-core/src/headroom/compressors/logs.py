@@ -44,6 +44,8 @@ class LogCompressor:
         min_lines: logs with fewer lines are left alone.
         head: lines always kept at the start.
         tail: lines always kept at the end.
+        set_best: a set question's lines that hold its rarest terms (within 90 % of the best line's
+            relevance) are kept before the even spread, when there are at most this many.
         failure_instances: at most this many instances of one failure-line template are always
             kept (the rest compete in the budget like other lines).
         failure_share: when the failure lines are more than this share of the log (a compiler run
@@ -65,6 +67,7 @@ class LogCompressor:
     min_lines: int = 30
     head: int = 3
     tail: int = 3
+    set_best: int = 40
     failure_instances: int = 25
     failure_share: float = 0.5
     gap_chars: int = 120
@@ -151,6 +154,10 @@ class LogCompressor:
         if not members:
             return ""
         order = [members[k] for k in spread_order(len(members))]  # past the room: evenly over the log
+        top = max((rel[i] for i in members), default=0.0)
+        best = [i for i in members if top > 0 and rel[i] >= 0.9 * top]
+        if len(best) <= self.set_best:  # the few lines holding the question's rarest terms come first
+            order = best + [i for i in order if i not in set(best)]
         before = len(keep)
         room = min(self.set_max_chars, self.set_share * sum(len(x) + 1 for x in lines))
         _fill(keep, order, lines, budget + room)
