@@ -4,6 +4,7 @@ A history file is filled with N rows shaped like real ones (three models, two co
 clients, one changed block of ~120 KB text each 100th row), then a real proxy (``ProxyServer``)
 serves ``/dashboard`` over it; each page is fetched once (first: cold caches), after the proxy's
 warm-up, and then R times over HTTP, and the wall times printed.
+Also the cost of one row written into the full history (the proxy pays it per request).
 Nothing is asserted: it prints a table.
 
 Usage, from the project root::
@@ -90,6 +91,20 @@ def main() -> None:
         t0 = time.perf_counter()
         sample = fill(path, args.rows)
         print(f"history: {args.rows:,} rows written in {time.perf_counter() - t0:.1f} s, {path.stat().st_size:,} bytes")
+        history = RequestHistory(path, max_rows=args.rows)
+        row = {**history.get(sample), "id": ""}  # type: ignore[dict-item]
+        row |= {"compressors": json.dumps(row["compressors"]), "blocks": json.dumps(row["blocks"])}
+        writes = []
+        for i in range(200):  # what each proxied request pays: one row in, the oldest out
+            t = time.perf_counter()
+            history.add({**row, "id": f"hr_write_{i}"})
+            writes.append((time.perf_counter() - t) * 1000)
+        history.close()
+        writes.sort()
+        print(
+            f"one row added to a full history (120 KB block text): p50 {statistics.median(writes):.2f} ms, "
+            f"p95 {writes[189]:.2f} ms"
+        )
         settings = ProxySettings(port=0, history_path=str(path), history_max_rows=args.rows)
         with ProxyServer(settings) as proxy, httpx.Client(base_url=proxy.base_url, timeout=60) as client:
             proxy.context.warm.wait(120)  # the warm-up thread (tokenizers, grammars) would compete for the GIL

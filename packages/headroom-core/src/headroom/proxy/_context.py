@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -100,7 +101,11 @@ class ProxyContext:
             return
         try:
             self.history.add(history_row(rec, cost, saved, content=self.settings.history == "full"))
-        except Exception as e:  # a full disk or a locked file: requests keep flowing, the history stops
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                self._history_failed = True
+            log.warning("request %s left out of the history: %s", rec.request_id, e)
+        except Exception as e:  # a full disk or a damaged file: requests keep flowing, the history stops
             self._history_failed = True
             log.warning("cannot write the request history: %s (the history stops)", e)
 

@@ -80,10 +80,9 @@ class Overview:
         sql = f"SELECT action, COUNT(*) FROM requests {where} GROUP BY action ORDER BY action"
         self.actions = {(r[0] or "-"): int(r[1]) for r in h.query(sql, args)}
         where, args = h.where(self.instance, "api != 'passthrough'")
-        n = int(h.query(f"SELECT COUNT(*) FROM requests {where}", args)[0][0])
-        pick = f"SELECT proxy_ms FROM requests {where} ORDER BY proxy_ms LIMIT 1 OFFSET ?"
-        if n:
-            self.p50, self.p95 = (float(h.query(pick, (*args, math.ceil(q * n) - 1))[0][0]) for q in (0.5, 0.95))
+        latency = sorted(float(r[0]) for r in h.query(f"SELECT proxy_ms FROM requests {where}", args))
+        if latency:
+            self.p50, self.p95 = (latency[math.ceil(q * len(latency)) - 1] for q in (0.5, 0.95))
 
     def _series(self, h: RequestHistory) -> None:
         where, args = h.where(self.instance, "model != ''")

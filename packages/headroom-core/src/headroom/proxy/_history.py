@@ -78,6 +78,7 @@ _SCHEMA = (
     )
     """,
     "CREATE INDEX IF NOT EXISTS requests_instance ON requests (instance, seq)",
+    "CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts)",
     # Block reports (and texts) apart, so the dashboard's scans over the figures stay small.
     "CREATE TABLE IF NOT EXISTS blocks (seq INTEGER PRIMARY KEY, blocks TEXT NOT NULL)",
 )
@@ -178,7 +179,8 @@ class RequestHistory:
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0, isolation_level=None)
+            # A short lock wait: rows are written on the proxy's event loop (another process may share the file).
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=0.25, isolation_level=None)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
