@@ -36,7 +36,12 @@ export async function startUpstream() {
 
 /** The model, a real proxy, and a client of it; `close()` stops them. */
 export async function startRig() {
-  const [up, proxy] = await Promise.all([startUpstream(), startProxy()]);
+  const [up, proxy] = await Promise.allSettled([startUpstream(), startProxy()]).then(([u, p]) => {
+    if (u.status === "fulfilled" && p.status === "fulfilled") return [u.value, p.value];
+    if (u.status === "fulfilled") u.value.stop(); // else it would keep the test process alive
+    if (p.status === "fulfilled") p.value.stop();
+    throw u.status === "rejected" ? u.reason : p.reason;
+  });
   const headroom = new Headroom({ baseUrl: proxy.url, token: proxy.token });
   return {
     up,
