@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -123,3 +124,21 @@ def test_shadow_mode_over_the_websocket_sends_the_clients_message(tmp_path: Path
     (row,) = _history(path).figures()
     assert row["shadow"] == 1 and row["action"] == "shadow"
     assert row["tokens_before"] - row["tokens_after"] == stats["tokens_saved"] > len(LOG) // 8
+
+
+def test_shadow_mode_estimates_cost_from_what_went_when_the_upstream_reports_no_usage(tmp_path: Path) -> None:
+    from headroom.models import get_model
+
+    body = {"model": "gpt-4o", "stream": True, "messages": chat_messages(LOG)}  # no include_usage: no usage
+    with rig(history_path=str(tmp_path / "h.sqlite3"), shadow=True) as env:
+        env.up.script(Reply.say("ok"))
+        assert httpx.post(env.url + "/v1/chat/completions", json=body, headers={"authorization": "Bearer k"}).is_success
+        stats = httpx.get(env.url + "/stats").json()
+        for _ in range(50):  # a stream is counted once its last byte is out
+            if stats["requests"]:
+                break
+            time.sleep(0.05)
+            stats = httpx.get(env.url + "/stats").json()
+    info = get_model("gpt-4o")
+    assert info is not None and stats["tokens_after"] < stats["tokens_before"] // 10
+    assert stats["cost_usd"] == round(info.cost(input_tokens=stats["tokens_before"]) or 0.0, 6)  # the original went

@@ -159,7 +159,8 @@ class ProxyStats:
                 )
             return 0.0, 0.0
         saved = max(rec.tokens_saved, 0) * info.input_per_mtok / 1e6
-        u = rec.usage if rec.usage_known else Usage(input=rec.tokens_after)
+        # Without reported usage the cost is estimated from what went: in shadow mode, the original.
+        u = rec.usage if rec.usage_known else Usage(input=rec.tokens_before if rec.shadow else rec.tokens_after)
         cost = info.cost(
             input_tokens=u.input,
             output_tokens=u.output,
