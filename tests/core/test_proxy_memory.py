@@ -63,7 +63,11 @@ def ask(env: Rig, api: str, question: str, *, stream: bool, key: str = "", proje
         assert all(b.type != "tool_use" for b in m.content)
         return "".join(b.text for b in m.content if b.type == "text")
     responses = env.openai(api_key=key or "sk-test-123", default_headers=headers).responses
-    r = responses.create(model="gpt-4o", input=question, tools=CLIENT_TOOLS_RESPONSES)  # type: ignore[arg-type]
+    if stream:
+        with responses.stream(model="gpt-4o", input=question, tools=CLIENT_TOOLS_RESPONSES) as rs:  # type: ignore[arg-type]
+            r = rs.get_final_response()
+    else:
+        r = responses.create(model="gpt-4o", input=question, tools=CLIENT_TOOLS_RESPONSES)  # type: ignore[arg-type]
     assert all(item.type != "function_call" for item in r.output)
     return r.output_text
 
@@ -75,7 +79,14 @@ def answered(env: Rig) -> str:
 
 @pytest.mark.parametrize(
     ("api", "stream"),
-    [("chat", False), ("chat", True), ("anthropic", False), ("anthropic", True), ("responses", False)],
+    [
+        ("chat", False),
+        ("chat", True),
+        ("anthropic", False),
+        ("anthropic", True),
+        ("responses", False),
+        ("responses", True),
+    ],
 )
 def test_a_fact_saved_in_one_conversation_is_found_in_the_next(env: Rig, api: str, stream: bool) -> None:
     env.up.script(Reply.call("memory_save", {"text": FACT}), Reply.say("Noted."))
