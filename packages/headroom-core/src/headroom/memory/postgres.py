@@ -7,6 +7,7 @@ because pgvector is not packaged for the Debian release this project runs on.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -122,13 +123,27 @@ class PostgresMemoryStore(BaseMemoryStore):
         return Row(*rows[0]) if rows else None
 
     def _lexical(self, keys: Sequence[str], words: Sequence[str], now: float, limit: int) -> list[str]:
+        """Matches ranked by the BM25 weight (IDF) of the query words they contain, then ``ts_rank_cd``.
+
+        Postgres's own ranks know no IDF: "run the tests for orbit" would rank every "npm run test"
+        fact above the one about orbit. One pass over the visible scopes counts each word's
+        documents; the weights then order the matches.
+        """
+        words = list(words[:_MAX_QUERY_TERMS])
         if not words:
             return []
-        query = " | ".join(words[:_MAX_QUERY_TERMS])  # \w+ words: no tsquery operators
+        t, keys_list = self.table, list(keys)
+        counts = ", ".join("count(*) FILTER (WHERE tsv @@ to_tsquery('english', %s))" for _ in words)
+        row = self._query(
+            f"SELECT count(*), {counts} FROM {t} WHERE scope_key = ANY(%s) AND {self._LIVE}", (*words, keys_list, now)
+        )[0]
+        n, dfs = int(row[0]), [int(x) for x in row[1:]]
+        weights = [math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0 for df in dfs]
+        score = " + ".join("(tsv @@ to_tsquery('english', %s))::int * %s" for _ in words)
         rows = self._query(
-            f"SELECT id FROM {self.table}, to_tsquery('english', %s) q WHERE tsv @@ q AND scope_key = ANY(%s)"
-            f" AND {self._LIVE} ORDER BY ts_rank_cd(tsv, q) DESC, id LIMIT %s",
-            (query, list(keys), now, limit),
+            f"SELECT id FROM {t}, to_tsquery('english', %s) q WHERE tsv @@ q AND scope_key = ANY(%s)"
+            f" AND {self._LIVE} ORDER BY ({score}) DESC, ts_rank_cd(tsv, q) DESC, id LIMIT %s",
+            (" | ".join(words), keys_list, now, *[x for pair in zip(words, weights, strict=True) for x in pair], limit),
         )
         return [str(r[0]) for r in rows]
 
