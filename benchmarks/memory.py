@@ -66,28 +66,51 @@ def ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:.2f} / {p95 * 1000:.2f}"
 
 
-def load(store: MemoryStore, total: int, rng: random.Random) -> tuple[list[tuple[int, str, str]], list[float]]:
-    """Write ``total`` memories; returns the shop targets (kind, service, text) and write times."""
+Plan = list[tuple[Scope, str, "tuple[int, str] | None"]]
+
+
+def plan(total: int, rng: random.Random) -> Plan:
+    """What gets saved, in order: (scope, text, (kind, service) for a shop target or None)."""
     names = services(400, rng)
     shop = Scope("ann", "shop")
-    targets, writes = [], []
     pairs = [(k, s) for s in names for k in range(len(KINDS))]
-    plan: list[tuple[Scope, str, tuple[int, str] | None]] = []
-    for k, s in pairs:
-        plan.append((shop, fact(k, s, rng), (k, s)))
+    out: Plan = [(shop, fact(k, s, rng), (k, s)) for k, s in pairs]
     projects = ["blog", "infra", "mobile"]
-    while len(plan) < total:
+    while len(out) < total:
         k, s = rng.choice(pairs)
         project = rng.choice(projects)
-        plan.append((Scope("ann", project), fact(k, s, rng) + f" ({project} copy {len(plan)})", None))
-    rng.shuffle(plan)
-    for scope, text, target in plan:
+        out.append((Scope("ann", project), fact(k, s, rng) + f" ({project} copy {len(out)})", None))
+    rng.shuffle(out)
+    return out
+
+
+def load(store: MemoryStore, saves: Plan) -> tuple[list[tuple[int, str, str]], list[float]]:
+    """Write ``saves``; returns the shop targets (kind, service, id) and the write times."""
+    targets, writes = [], []
+    for scope, text, target in saves:
         t = time.perf_counter()
         saved = store.remember(text, scope=scope, meta={"session": f"earlier-{len(writes) % 5}"})
         writes.append(time.perf_counter() - t)
         if target is not None and saved.text == text:
             targets.append((target[0], target[1], saved.id))
     return targets, writes
+
+
+class Precomputed:
+    """An `Embedder` answering from vectors computed in batches up front, so write and search times
+    show the store's own cost; the model's cost per text is measured and printed separately."""
+
+    def __init__(self, model: Any, texts: list[str]) -> None:
+        t = time.perf_counter()
+        self.vectors = dict(zip(texts, model.encode(texts), strict=True))
+        print(f"MiniLM: {len(texts):,} texts embedded in batches in {time.perf_counter() - t:.0f} s", flush=True)
+        t = time.perf_counter()
+        for text in texts[:50]:
+            model.encode([text])
+        print(f"MiniLM: one text at a time {(time.perf_counter() - t) / 50 * 1000:.1f} ms per text", flush=True)
+
+    def encode(self, texts: Any) -> list[list[float]]:
+        return [self.vectors[t] for t in texts]
 
 
 def evaluate(
@@ -109,18 +132,24 @@ def evaluate(
     return out
 
 
-def report(name: str, store: MemoryStore, total: int, queries: int) -> None:
-    rng = random.Random(7)
+def report(name: str, store: MemoryStore, saves: Plan, queries: int) -> None:
+    rng = random.Random(8)
     t0 = time.perf_counter()
-    targets, writes = load(store, total, rng)
+    targets, writes = load(store, saves)
     load_s = time.perf_counter() - t0
     result = evaluate(store, targets, queries, rng)
+    total = len(saves)
     for label, (recall, first, bleed, times) in result.items():
         print(
             f"| {name} | {total:,} | {label} | {recall:.1%} | {first:.1%} | {bleed} | {ms(writes)} | {ms(times)}"
             f" | {load_s:.0f} s |",
             flush=True,
         )
+
+
+def query_texts(saves: Plan, queries: int) -> list[str]:
+    """Every query `evaluate` may ask (both kinds, every target), for precomputing their vectors."""
+    return [KINDS[t[0]][c].format(s=t[1]) for _, _, t in saves if t is not None for c in (1, 2)]
 
 
 def million(tmp: Path) -> None:
@@ -179,29 +208,27 @@ def main() -> None:
     ap.add_argument("--minilm", action="store_true")
     ap.add_argument("--postgres", default=None, help="DSN of a Postgres to also measure (a fresh table is made)")
     ap.add_argument("--million", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true", help="skip the SQLite text-search row")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="headroom-memory-bench-"))
     print(f"python {sys.version.split()[0]}; {args.total:,} memories; {args.queries} targets × 2 queries\n")
     columns = ["backend", "memories", "queries", "recall@5", "recall@1", "bleed", "write ms p50 / p95"]
     print("| " + " | ".join([*columns, "search ms p50 / p95", "load"]) + " |")
     print("|---|---|---|---|---|---|---|---|---|")
-    report("sqlite (FTS5)", SQLiteMemoryStore(tmp / "fts.sqlite3"), args.total, args.queries)
-    embedder = None
-    if args.minilm:
-        from headroom.memory import minilm_embedder
-
-        embedder = minilm_embedder()
-        report(
-            "sqlite (FTS5 + MiniLM)",
-            SQLiteMemoryStore(tmp / "hybrid.sqlite3", embedder=embedder),
-            args.total,
-            args.queries,
-        )
+    saves = plan(args.total, random.Random(7))
+    if not args.no_sqlite:
+        report("sqlite (FTS5)", SQLiteMemoryStore(tmp / "fts.sqlite3"), saves, args.queries)
     if args.postgres:
         from headroom.memory import PostgresMemoryStore
 
-        table = f"bench_{int(time.time())}"
-        report("postgres (tsvector)", PostgresMemoryStore(args.postgres, table=table), args.total, args.queries)
+        store = PostgresMemoryStore(args.postgres, table=f"bench_{int(time.time())}")
+        report("postgres (tsvector)", store, saves, args.queries)
+    if args.minilm:
+        from headroom.memory import minilm_embedder
+
+        embedder = Precomputed(minilm_embedder(), [t for _, t, _ in saves] + query_texts(saves, args.queries))
+        store = SQLiteMemoryStore(tmp / "hybrid.sqlite3", embedder=embedder)
+        report("sqlite (FTS5 + MiniLM)", store, saves, args.queries)
     if args.million:
         million(tmp)
 
