@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from headroom.memory import Scope, SQLiteMemoryStore, minilm_embedder
 
 pytestmark = pytest.mark.ml
