@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import pytest
-from headroom import CompressOptions, Edit, MemoryStore, compress, retrieve
+from headroom import CompressOptions, Edit, MemoryStore, compress, compress_request, retrieve
 from headroom import integrations as kit
 from headroom.formats import get_format, replace_at
 from headroom.store import Entry
@@ -20,12 +20,15 @@ def test_all_is_explicit() -> None:
     assert set(kit.__all__) == {
         "RETRIEVE_TOOL",
         "RETRIEVE_TOOL_NAME",
+        "Api",
         "CompressResult",
         "Edit",
+        "FormatName",
         "RetrieveToolSpec",
         "ToolOutput",
         "ToolOutputCompressor",
         "answer_retrieve",
+        "get_format",
     }
     assert all(hasattr(kit, name) for name in kit.__all__)
 
@@ -120,3 +123,21 @@ def test_edits_cover_text_parts_in_anthropic_tool_results(store: MemoryStore) ->
     result = compress(messages, "claude-sonnet-4-5", format="anthropic", store=store, fit=False)
     assert [(e.index, e.path, e.old) for e in result.edits] == [(2, ("content", 0, "content", 0, "text"), log)]
     assert dataclasses.replace(result.edits[0]).new == result.messages[2]["content"][0]["content"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("api", "fmt"), [("openai-chat", "openai"), ("anthropic-messages", "anthropic"), ("openai-responses", "responses")]
+)
+def test_one_vocabulary_every_function_takes_either_name(api: str, fmt: str, store: MemoryStore) -> None:
+    assert kit.get_format(api) is kit.get_format(fmt)
+    assert (kit.get_format(fmt).name, kit.get_format(fmt).api) == (fmt, api)
+    key = kit.get_format(api).items_key
+    body = {"model": "gpt-4o", key: [{"role": "user", "content": "hi"}]}
+    assert compress_request(body, api=api, store=store)[1].format == fmt  # type: ignore[arg-type]
+    assert compress_request(body, api=fmt, store=store)[1].format == fmt  # type: ignore[arg-type]
+    assert compress(body[key], "gpt-4o", format=api, store=store).format == fmt  # type: ignore[arg-type]
+
+
+def test_an_unknown_name_lists_both_vocabularies() -> None:
+    with pytest.raises(ValueError, match="unknown format or api 'openai-completions'.*'openai'.*'openai-chat'"):
+        kit.get_format("openai-completions")

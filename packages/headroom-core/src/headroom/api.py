@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from headroom.config import CompressKwargs, CompressOptions
-from headroom.formats import FormatName, detect_format, get_format
+from headroom.formats import Api, FormatName, detect_format, get_format
 from headroom.images import image_note, image_tool_result
 from headroom.markers import RETRIEVE_TOOL_NAME
 from headroom.pipeline.pipeline import Pipeline, Request
@@ -20,13 +20,18 @@ from headroom.store import RefError, Store, default_store
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-Api = Literal["anthropic-messages", "openai-chat", "openai-responses"]
+__all__ = [
+    "Api",
+    "answer_retrieve",
+    "compress",
+    "compress_request",
+    "compress_text",
+    "retrieve",
+    "retrieve_tool_result",
+    "with_retrieve_tool",
+]
+
 _MAX_OUTPUT_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
-_API_FORMATS: dict[str, FormatName] = {
-    "anthropic-messages": "anthropic",
-    "openai-chat": "openai",
-    "openai-responses": "responses",
-}
 
 
 _RESERVE = CompressOptions().output_reserve
@@ -45,7 +50,7 @@ def compress(
     messages: Sequence[Mapping[str, Any]],
     model: str,
     *,
-    format: FormatName | None = None,
+    format: FormatName | Api | None = None,
     system: Any = None,
     tools: Sequence[Mapping[str, Any]] | None = None,
     store: Store | None = None,
@@ -59,7 +64,9 @@ def compress(
         messages: OpenAI Chat Completions messages, OpenAI Responses input items, or Anthropic
             messages. They are not mutated; the result keeps their structure and every key.
         model: the model the request is for (token counting; breaks format-detection ties).
-        format: ``"openai"``, ``"anthropic"`` or ``"responses"``; detected from the messages when None.
+        format: ``"openai"``, ``"anthropic"`` or ``"responses"`` (or the API speaking it:
+            ``"openai-chat"``, ``"anthropic-messages"``, ``"openai-responses"``); detected from the
+            messages when None.
         system: Anthropic's top-level system prompt. Counted and left byte-identical.
         tools: the request's tool list. Counted and left byte-identical.
         store: where originals go; None means the process-wide default (SQLite under
@@ -80,11 +87,11 @@ def compress(
     """
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
         raise TypeError(f"messages must be a list of message objects, not {type(messages).__name__}")
-    fmt = format or detect_format(messages, model)
+    adapter = get_format(format or detect_format(messages, model))
     request = Request(
         messages=messages,  # type: ignore[arg-type]  # validated by the format adapter
         model=model,
-        adapter=get_format(fmt),
+        adapter=adapter,
         store=_store_getter(store),
         system=system,
         tools=tools,
@@ -97,7 +104,7 @@ def compress(
 def compress_request(
     body: Mapping[str, Any],
     *,
-    api: Api,
+    api: Api | FormatName,
     store: Store | None = None,
     query: str | None = None,
     options: CompressOptions | None = None,
@@ -108,7 +115,8 @@ def compress_request(
     Args:
         body: the JSON body of an Anthropic ``/v1/messages``, OpenAI ``/v1/chat/completions`` or
             ``/v1/responses`` request.
-        api: ``"anthropic-messages"``, ``"openai-chat"`` or ``"openai-responses"``.
+        api: ``"anthropic-messages"``, ``"openai-chat"`` or ``"openai-responses"`` (or the format
+            it speaks: ``"anthropic"``, ``"openai"``, ``"responses"``).
         store: as for `compress`.
         query: as for `compress`: the task for every block (the proxy passes the conversation's
             user text when a stateful request, one naming ``previous_response_id``, carries none).
@@ -124,18 +132,15 @@ def compress_request(
     Raises:
         ValueError: unknown ``api``, or a body without a valid message list.
     """
-    if api not in _API_FORMATS:
-        raise ValueError(f"unknown api {api!r}; expected one of {sorted(_API_FORMATS)}")
+    adapter = get_format(api)
     if not isinstance(body, Mapping):
         raise ValueError("request body must be a JSON object")
-    fmt = _API_FORMATS[api]
-    key = "input" if fmt == "responses" else "messages"
+    fmt, key, system_key = adapter.name, adapter.items_key, adapter.system_key
     items = body.get(key)
     if fmt == "responses" and isinstance(items, str):
         items = [{"role": "user", "content": items}]
     if not isinstance(items, list):
         raise ValueError(f"request body needs a '{key}' list")
-    system_key = "system" if fmt == "anthropic" else "instructions"
     opts = CompressOptions.from_kwargs(kwargs, options)
     reserve = next((body[k] for k in _MAX_OUTPUT_KEYS if _is_count(body.get(k))), None)
     if (
@@ -160,23 +165,22 @@ def compress_request(
     if result.system is not body.get(system_key):
         new_body[system_key] = result.system
     if result.tools and opts.retrieve_tool:
-        new_body = with_retrieve_tool(new_body, api=api)
+        new_body = with_retrieve_tool(new_body, api=adapter.api)
     return new_body, result
 
 
-def with_retrieve_tool(body: Mapping[str, Any], *, api: Api) -> dict[str, Any]:
+def with_retrieve_tool(body: Mapping[str, Any], *, api: Api | FormatName) -> dict[str, Any]:
     """``body`` with ``headroom_retrieve`` appended to its tools (a copy; as it is when already there).
 
     The proxy offers the tool in every agent request (one that declares tools) from the first on, so
     that a conversation's tool list is byte-identical across turns and the provider's prompt cache
     keeps hitting.
     """
-    if api not in _API_FORMATS:
-        raise ValueError(f"unknown api {api!r}; expected one of {sorted(_API_FORMATS)}")
+    adapter = get_format(api)
     existing = body.get("tools", [])
     if not isinstance(existing, list) or any(_tool_name(t) == RETRIEVE_TOOL_NAME for t in existing):
         return dict(body)  # a malformed tools value is the upstream's to judge
-    return {**body, "tools": [*existing, get_format(_API_FORMATS[api]).retrieve_tool()]}
+    return {**body, "tools": [*existing, adapter.retrieve_tool()]}
 
 
 def _tool_name(tool: Any) -> str | None:
@@ -205,14 +209,14 @@ def retrieve(ref: str, *, query: str | None = None, lines: str | None = None, st
 
 
 def retrieve_tool_result(
-    tool_call: Mapping[str, Any], *, format: FormatName, store: Store | None = None
+    tool_call: Mapping[str, Any], *, format: FormatName | Api, store: Store | None = None
 ) -> dict[str, Any]:
     """Answer a model's ``headroom_retrieve`` call.
 
     Args:
         tool_call: the call as the model made it: an OpenAI ``tool_calls`` item, an Anthropic
             ``tool_use`` block, or a Responses ``function_call`` item.
-        format: ``"openai"``, ``"anthropic"`` or ``"responses"``.
+        format: ``"openai"``, ``"anthropic"`` or ``"responses"`` (or the API speaking it).
         store: as for `retrieve`.
 
     Returns:

@@ -9,6 +9,8 @@ host's messages to one of Headroom's formats and back, and uses only these names
 - `ToolOutputCompressor`: for hosts that see one tool output at a time; fails open.
 - `CompressResult.edits` (from `headroom.compress`): which blocks changed, old and new, so an
   integration writes the new text back into its own message objects without comparing them.
+- `Api` / `FormatName` and `get_format`: the one vocabulary for provider APIs and their message
+  formats (``"openai-chat"`` speaks ``"openai"``, ...); every function takes either name.
 
 >>> from headroom import MemoryStore
 >>> from headroom.integrations import ToolOutputCompressor, answer_retrieve
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from headroom.api import answer_retrieve, compress_text
 from headroom.config import CompressKwargs, CompressOptions
+from headroom.formats import Api, FormatName, get_format
 from headroom.formats._base import RETRIEVE_DESCRIPTION, RETRIEVE_PARAMETERS
 from headroom.markers import RETRIEVE_TOOL_NAME, find_refs
 from headroom.result import CompressResult, Edit
@@ -45,12 +48,15 @@ if TYPE_CHECKING:
 __all__ = [
     "RETRIEVE_TOOL",
     "RETRIEVE_TOOL_NAME",
+    "Api",
     "CompressResult",
     "Edit",
+    "FormatName",
     "RetrieveToolSpec",
     "ToolOutput",
     "ToolOutputCompressor",
     "answer_retrieve",
+    "get_format",
 ]
 
 log = logging.getLogger("headroom")

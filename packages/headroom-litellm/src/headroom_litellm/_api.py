@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
-from headroom.formats import FormatName
-from headroom.integrations import RETRIEVE_TOOL_NAME
+from headroom.integrations import RETRIEVE_TOOL_NAME, Api, get_format
 
-__all__ = ["FORMATS", "METADATA_KEYS", "Api", "api_for", "has_retrieve_tool", "items_key", "tool_name"]
-
-Api = Literal["openai-chat", "anthropic-messages", "openai-responses"]
+__all__ = ["METADATA_KEYS", "Api", "api_for", "has_retrieve_tool", "items_key", "tool_name"]
 
 _CALL_TYPES: dict[str, Api] = {
     "completion": "openai-chat",
@@ -18,11 +14,6 @@ _CALL_TYPES: dict[str, Api] = {
     "anthropic_messages": "anthropic-messages",
     "responses": "openai-responses",
     "aresponses": "openai-responses",
-}
-FORMATS: dict[Api, FormatName] = {
-    "openai-chat": "openai",
-    "anthropic-messages": "anthropic",
-    "openai-responses": "responses",
 }
 METADATA_KEYS: dict[Api, tuple[str, ...]] = {
     "openai-chat": ("metadata", "litellm_metadata"),
@@ -57,4 +48,4 @@ def has_retrieve_tool(tools: object) -> bool:
 
 def items_key(api: Api) -> str:
     """The request key holding the conversation: ``input`` for the Responses API, else ``messages``."""
-    return "input" if api == "openai-responses" else "messages"
+    return get_format(api).items_key

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from headroom import RefError, Store, retrieve, retrieve_tool_result
-from headroom.formats import FormatName, get_format
-from headroom.integrations import RETRIEVE_TOOL_NAME
+from headroom import Store
+from headroom.integrations import RETRIEVE_TOOL_NAME, answer_retrieve, get_format
 
-from headroom_litellm._api import FORMATS, Api, tool_name
+from headroom_litellm._api import Api, tool_name
 
 __all__ = ["expand_retrievals"]
 
@@ -56,23 +55,20 @@ def _retrieve_calls_in(item: dict[str, Any], api: Api) -> list[dict[str, Any]]:
     return [c for c in found if isinstance(c, dict) and tool_name(c) == RETRIEVE_TOOL_NAME]
 
 
-def _answer(call: dict[str, Any], fmt: FormatName, store: Store | None) -> dict[str, Any] | None:
-    """The store's answer to a retrieve call, or None when the store cannot redeem its ref."""
-    ref = get_format(fmt).parse_tool_call(call).arguments.get("ref")
-    try:
-        retrieve(str(ref), store=store)
-    except (RefError, ValueError):
-        return None
-    return retrieve_tool_result(call, format=fmt, store=store)
+def _answer(call: dict[str, Any], api: Api, store: Store | None) -> dict[str, Any] | None:
+    """The store's answer to a retrieve call, or None when the store cannot give it."""
+    adapter = get_format(api)
+    parsed = adapter.parse_tool_call(call)
+    text, is_error = answer_retrieve(parsed.arguments, store)
+    return None if is_error else adapter.tool_result(parsed.id, text, is_error=False)
 
 
 def _answered(item: dict[str, Any], api: Api, calls: dict[str, dict[str, Any]], store: Store | None) -> dict[str, Any]:
-    fmt = FORMATS[api]
     if api == "openai-chat" and item.get("role") == "tool" and str(item.get("tool_call_id")) in calls:
-        answer = _answer(calls[str(item.get("tool_call_id"))], fmt, store)
+        answer = _answer(calls[str(item.get("tool_call_id"))], api, store)
         return item if answer is None else {**item, "content": answer["content"]}
     if api == "openai-responses" and item.get("type") == "function_call_output" and str(item.get("call_id")) in calls:
-        answer = _answer(calls[str(item.get("call_id"))], fmt, store)
+        answer = _answer(calls[str(item.get("call_id"))], api, store)
         return item if answer is None else {**item, "output": answer["output"]}
     content = item.get("content")
     if api != "anthropic-messages" or item.get("role") != "user" or not isinstance(content, list):
@@ -80,6 +76,6 @@ def _answered(item: dict[str, Any], api: Api, calls: dict[str, dict[str, Any]], 
     blocks = []
     for block in content:
         call = calls.get(str(block.get("tool_use_id"))) if isinstance(block, dict) else None
-        answer = _answer(call, fmt, store) if call is not None and block.get("type") == "tool_result" else None
+        answer = _answer(call, api, store) if call is not None and block.get("type") == "tool_result" else None
         blocks.append(block if answer is None else {**block, "content": answer["content"], "is_error": False})
     return {**item, "content": blocks} if blocks != content else item

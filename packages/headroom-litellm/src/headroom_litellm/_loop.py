@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from headroom import RETRIEVE_ROUNDS, Store, retrieval_turn, retrieve_tool_result
-from headroom.formats import FormatName
 from headroom.integrations import RETRIEVE_TOOL_NAME
 
 from headroom_litellm._api import Api
@@ -183,13 +182,12 @@ def follow_up_messages(
     if api == "openai-chat":
         message = _chat_message(response) or {}
         assistant: dict[str, Any] = {"role": "assistant", "content": message.get("content"), "tool_calls": calls}
-        answers = [retrieve_tool_result(c, format="openai", store=store) for c in calls]
+        answers = [retrieve_tool_result(c, format=api, store=store) for c in calls]
         return [*messages, assistant, *answers]
     key = "content" if api == "anthropic-messages" else "output"
-    fmt: FormatName = "anthropic" if api == "anthropic-messages" else "responses"
     # Reasoning/thinking, text and the retrieve calls, in the order the model wrote them (thinking leads).
     kept = [i for i in _items(response, key) if i.get("type") not in ("tool_use", "function_call") or _is_retrieve(i)]
-    results = [retrieve_tool_result(c, format=fmt, store=store) for c in calls]
+    results = [retrieve_tool_result(c, format=api, store=store) for c in calls]
     if api == "anthropic-messages":
         return [*messages, {"role": "assistant", "content": kept}, {"role": "user", "content": results}]
     return [*messages, *kept, *results]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from headroom.formats._base import (
+    Api,
     FormatAdapter,
     FormatName,
     Message,
@@ -20,6 +21,7 @@ from headroom.formats.responses import ResponsesFormat
 
 __all__ = [
     "AnthropicFormat",
+    "Api",
     "FormatAdapter",
     "FormatName",
     "Message",
@@ -29,16 +31,15 @@ __all__ = [
     "Slot",
     "ToolCall",
     "detect_format",
+    "format_names",
     "get_format",
     "pairs_intact",
     "replace_at",
 ]
 
-_ADAPTERS: dict[str, FormatAdapter] = {
-    "openai": OpenAIChatFormat(),
-    "anthropic": AnthropicFormat(),
-    "responses": ResponsesFormat(),
-}
+_ALL: tuple[FormatAdapter, ...] = (OpenAIChatFormat(), AnthropicFormat(), ResponsesFormat())
+# One table: each adapter under its format name and its API name.
+_ADAPTERS: dict[str, FormatAdapter] = {**{a.name: a for a in _ALL}, **{a.api: a for a in _ALL}}
 
 _RESPONSES_ITEMS = frozenset(
     {
@@ -67,16 +68,25 @@ _ANTHROPIC_BLOCKS = frozenset(
 _OPENAI_PARTS = frozenset({"image_url", "input_audio", "refusal", "file"})
 
 
-def get_format(name: str) -> FormatAdapter:
-    """The adapter for ``"openai"``, ``"anthropic"`` or ``"responses"``.
+def get_format(name: FormatName | Api | str) -> FormatAdapter:
+    """The adapter for a format name (``"openai"``, ``"anthropic"``, ``"responses"``) or the API
+    that speaks it (``"openai-chat"``, ``"anthropic-messages"``, ``"openai-responses"``).
+
+    >>> get_format("openai-responses").name, get_format("anthropic").api
+    ('responses', 'anthropic-messages')
 
     Raises:
         ValueError: for any other name.
     """
     try:
         return _ADAPTERS[name]
-    except KeyError:
-        raise ValueError(f"unknown format {name!r}; expected one of {sorted(_ADAPTERS)}") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown format or api {name!r}; expected one of {format_names()}") from None
+
+
+def format_names() -> list[str]:
+    """Every name `get_format` takes: the format names, then the API names."""
+    return [a.name for a in _ALL] + [a.api for a in _ALL]
 
 
 def _shape_votes(messages: Sequence[Any]) -> set[str]:

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 FormatName = Literal["openai", "anthropic", "responses"]
+"""A message format: OpenAI Chat Completions messages, Anthropic messages, OpenAI Responses items."""
+Api = Literal["openai-chat", "anthropic-messages", "openai-responses"]
+"""A provider API, as the proxy's routes and the integrations name it. Each speaks exactly one
+`FormatName` (its adapter's ``api``), and every function that takes one name takes the other."""
 SlotKind = Literal["tool_result", "user_text"]
 PathPart = str | int
 
@@ -48,6 +52,11 @@ class FormatAdapter(Protocol):
     """How one provider format is read, validated and written back."""
 
     name: FormatName
+    api: Api
+    items_key: str
+    """The request body key holding the conversation (``messages``; ``input`` for Responses)."""
+    system_key: str
+    """The request body key holding instructions outside it (``system``; ``instructions`` for OpenAI)."""
 
     def validate(self, messages: Sequence[Any]) -> None:
         """Raise ValueError naming the first message index that is not valid for this format."""

@@ -10,6 +10,7 @@ from typing import Any
 from headroom.formats._base import (
     RETRIEVE_DESCRIPTION,
     RETRIEVE_PARAMETERS,
+    Api,
     FormatName,
     Message,
     Slot,
@@ -30,6 +31,9 @@ class AnthropicFormat:
     """Adapter for ``/v1/messages`` message lists (the system prompt sits outside them)."""
 
     name: FormatName = "anthropic"
+    api: Api = "anthropic-messages"
+    items_key = "messages"
+    system_key = "system"
 
     def validate(self, messages: Sequence[Any]) -> None:
         """Raise ValueError naming the first invalid message.

@@ -9,6 +9,7 @@ from typing import Any
 from headroom.formats._base import (
     RETRIEVE_DESCRIPTION,
     RETRIEVE_PARAMETERS,
+    Api,
     FormatName,
     Message,
     Slot,
@@ -28,6 +29,9 @@ class OpenAIChatFormat:
     """Adapter for ``/v1/chat/completions`` message lists."""
 
     name: FormatName = "openai"
+    api: Api = "openai-chat"
+    items_key = "messages"
+    system_key = "instructions"
 
     def validate(self, messages: Sequence[Any]) -> None:
         """Raise ValueError naming the first invalid message."""

@@ -9,6 +9,7 @@ from typing import Any
 from headroom.formats._base import (
     RETRIEVE_DESCRIPTION,
     RETRIEVE_PARAMETERS,
+    Api,
     FormatName,
     Message,
     Slot,
@@ -30,6 +31,9 @@ class ResponsesFormat:
     """Adapter for ``/v1/responses`` input item lists."""
 
     name: FormatName = "responses"
+    api: Api = "openai-responses"
+    items_key = "input"
+    system_key = "instructions"
 
     def validate(self, messages: Sequence[Any]) -> None:
         """Raise ValueError naming the first invalid item."""
