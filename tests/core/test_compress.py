@@ -240,7 +240,7 @@ def test_compress_request_rewrites_only_messages_and_tools(
 def test_compress_request_rejects_bodies_without_messages() -> None:
     with pytest.raises(ValueError, match="'messages' list"):
         compress_request({"model": "gpt-4o"}, api="openai-chat")
-    with pytest.raises(ValueError, match="unknown format or api .gemini."):
+    with pytest.raises(ValueError, match=r"unknown format or api .gemini."):
         compress_request({"messages": []}, api="gemini")  # type: ignore[arg-type]
 
 

@@ -139,5 +139,5 @@ def test_one_vocabulary_every_function_takes_either_name(api: str, fmt: str, sto
 
 
 def test_an_unknown_name_lists_both_vocabularies() -> None:
-    with pytest.raises(ValueError, match="unknown format or api 'openai-completions'.*'openai'.*'openai-chat'"):
+    with pytest.raises(ValueError, match=r"unknown format or api 'openai-completions'.*'openai'.*'openai-chat'"):
         kit.get_format("openai-completions")

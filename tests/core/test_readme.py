@@ -25,6 +25,15 @@ def test_quick_start_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     assert re.fullmatch(r"Saved \d+ tokens \(\d+%\)\n", capsys.readouterr().out)
 
 
+def test_core_package_quick_start_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "packages" / "headroom-core" / "README.md").read_text()
+    (code,) = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(code.strip().splitlines()) <= 15
+    exec(compile(code, "packages/headroom-core/README.md", "exec"), {})
+    match = re.fullmatch(r"Saved (\d+) of (\d+) tokens\nTrue\n", capsys.readouterr().out)
+    assert match and int(match[1]) > int(match[2]) * 0.7, "the quick start's JSON was not compressed"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

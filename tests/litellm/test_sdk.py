@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -232,8 +233,27 @@ def test_a_broken_store_fails_open(up: FakeUpstream, install: Install, run: Run)
     assert not find_refs(sent.text)
 
 
+def test_positional_messages_are_named_in_one_warning(
+    up: FakeUpstream, store: MemoryStore, install: Install, run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
+    install(HeadroomCallback(store=store))
+    up.script(Reply.say("ok"), Reply.say("ok"))
+    base = up.base_url + "/v1"
+    with caplog.at_level(logging.WARNING, logger="headroom_litellm"):
+        for _ in range(2):  # LiteLLM's hook cannot see positional messages: said once, not per call
+            run(litellm.acompletion("openai/fake-model", openai_messages(), api_base=base, api_key="sk-fake"))
+    warnings = [r.getMessage() for r in caplog.records if "positionally" in r.getMessage()]
+    assert warnings == [
+        "headroom: a LiteLLM openai-chat call passed its messages positionally, where LiteLLM's hooks cannot "
+        "see them, so they went out uncompressed; pass them by keyword (messages=...)"
+    ]
+    assert [r.json["messages"][-1]["content"] for r in up.model_requests] == [ORIGINAL, ORIGINAL]
+
+
 def test_options_are_checked_up_front() -> None:
     with pytest.raises(TypeError, match="min_tokenz"):
-        HeadroomCallback(min_tokenz=10)
+        HeadroomCallback(min_tokenz=10)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=r"CompressOptions\.min_tokens must be an int >= 0"):
+        HeadroomCallback(min_tokens=-5)
     with pytest.raises(ValueError, match="streaming"):
         HeadroomCallback(streaming="later")  # type: ignore[arg-type]

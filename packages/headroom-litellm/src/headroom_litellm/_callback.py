@@ -13,7 +13,7 @@ from headroom.integrations import RETRIEVE_TOOL_NAME
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.integrations.custom_logger import AgenticLoopPlan, AgenticLoopRequestPatch
 
-from headroom_litellm._api import METADATA_KEYS, Api, api_for, has_retrieve_tool
+from headroom_litellm._api import METADATA_KEYS, Api, api_for, has_retrieve_tool, items_key
 from headroom_litellm._compat import skip_unavailable_mcp
 from headroom_litellm._loop import RetrieveCalls, continue_with, follow_up_messages, rounds_in
 from headroom_litellm._request import compress_call, follow_up_metadata
@@ -89,6 +89,7 @@ class HeadroomCallback(CustomLogger):
         self.streaming: StreamingMode = streaming
         self.options = CompressOptions.from_kwargs(kwargs, options)
         self._failures: set[str] = set()
+        self._positional_warned: set[str] = set()
         if streaming == "inline":
             # Let LiteLLM stream /v1/messages answers live instead of holding them back.
             self.server_fulfilled_tool_names = frozenset()  # type: ignore[misc]  # instance override of a ClassVar
@@ -132,10 +133,26 @@ class HeadroomCallback(CustomLogger):
         api = api_for(call_type)
         if api is None:
             return None
+        if items_key(api) not in kwargs:
+            self._warn_positional(api)
         new = skip_unavailable_mcp(await asyncio.to_thread(self.compress, kwargs, api))
         if self._buffers(api, new):
             new = {**new, "stream": False, CONVERTED_STREAM_KEY: True}
         return new
+
+    def _warn_positional(self, api: Api) -> None:
+        # LiteLLM hands hooks only keyword arguments: acompletion("gpt-4o", messages) passes its
+        # messages positionally, out of the hook's sight, and a hook cannot hand them back changed.
+        if api in self._positional_warned:
+            return
+        self._positional_warned.add(api)
+        log.warning(
+            "headroom: a LiteLLM %s call passed its %s positionally, where LiteLLM's hooks cannot see them, "
+            "so they went out uncompressed; pass them by keyword (%s=...)",
+            api,
+            items_key(api),
+            items_key(api),
+        )
 
     def _buffers(self, api: Api, request: Mapping[str, Any]) -> bool:
         # A streamed chat or Responses request that offers headroom_retrieve is made unstreamed, so
