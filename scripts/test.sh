@@ -74,6 +74,16 @@ HEADROOM_EVALS_DATA=$EVALS_DATA uv run --locked --exact --package headroom-core 
 for host in litellm langchain strands agno; do
   run "headroom-$host" "tests/$host" "$@"
 done
+# Static checks (issue 18): ruff over the workspace (the integration packages ban core's internals:
+# packages/integrations.ruff.toml) and mypy --strict over every package, each in its own environment.
+echo "== lint: ruff check, mypy --strict per package"
+uv run --locked --exact --package headroom-core --all-extras --group dev ruff check packages tests || status=1
+uv run --locked --exact --package headroom-core --all-extras --group dev mypy || status=1
+for host in litellm langchain strands agno; do
+  group=(); [ "$host" = litellm ] && group=(--group proxy)
+  UV_PROJECT_ENVIRONMENT=".venvs/headroom-$host" uv run --locked --exact --package "headroom-$host" "${group[@]}" \
+    --group dev mypy "packages/headroom-$host/src" || status=1
+done
 # The TypeScript SDK (packages/headroom-js, Node >= 20): pinned dev dependencies (npm ci), strict type
 # check, ESM + CJS build, then node's test runner against FakeUpstream and real `headroom proxy`
 # processes (`headroom` is on PATH inside `uv run`). Its OpenClaw plugin runs inside the real OpenClaw

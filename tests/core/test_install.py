@@ -29,7 +29,7 @@ OUTPUT = {
     "headroom-agno": r"\d+ tokens saved\n",
 }
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # pip resolving hosts takes minutes
 
 
 def _python(where: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from headroom.refs import make_ref
-from headroom.store import Entry, MemoryStore, RefNotFoundError, Store, StoreError
+from headroom.store import Entry, MemoryStore, RefNotFoundError, Store
 from headroom.testing import FakeClock, StoreConformance
 
 
@@ -15,17 +15,6 @@ class TestMemoryStore(StoreConformance):
 
     def advance(self, store: Store, seconds: float) -> None:
         self.clock.advance(seconds)
-
-
-def test_use_after_close_raises_store_error() -> None:
-    store = MemoryStore()
-    store.put(make_ref("x"), Entry("x"))
-    store.close()
-    store.close()
-    with pytest.raises(StoreError, match="closed"):
-        store.get(make_ref("x"))
-    with pytest.raises(StoreError, match="closed"):
-        store.put(make_ref("y"), Entry("y"))
 
 
 @pytest.mark.parametrize("ttl", [0, -1.0])

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import headroom
 import pytest
 import redis
 from headroom.refs import make_ref
-from headroom.store import Entry, RefConflictError, RefExpiredError, RefNotFoundError, Store, StoreError, open_store
+from headroom.store import Entry, RefConflictError, RefExpiredError, RefNotFoundError, StoreError, open_store
 from headroom.store.redis import RedisStore
-from headroom.testing import StoreConformance
+from headroom.testing import PersistentStoreConformance
 
 from tests.core.redis_server import RedisServer, free_port
 
@@ -51,7 +49,7 @@ def url(redis_server: RedisServer, raw: redis.Redis) -> str:
     return redis_server.url
 
 
-class TestRedisStore(StoreConformance):
+class TestRedisStore(PersistentStoreConformance):
     # Redis keeps time itself, so the expiry tests really wait (about 6 x this in all); a second
     # leaves a wide margin against a busy machine delaying a read past the TTL.
     expiry_ttl_seconds = 1.0
@@ -60,8 +58,8 @@ class TestRedisStore(StoreConformance):
     def _server(self, url: str) -> None:
         self.url = url
 
-    def make_store(self, *, ttl_seconds: float) -> Store:
-        return RedisStore(self.url, ttl_seconds=ttl_seconds)
+    def store_url(self) -> str:
+        return self.url
 
 
 # -- what the store writes to Redis ------------------------------------------------------------
@@ -273,15 +271,6 @@ def test_an_unreachable_redis_is_a_store_error_that_hides_the_password() -> None
     store.close()
 
 
-def test_use_after_close_is_a_store_error(url: str) -> None:
-    store = RedisStore(url)
-    store.put(make_ref("x"), Entry("x"))
-    store.close()
-    store.close()
-    with pytest.raises(StoreError, match="closed"):
-        store.get(make_ref("x"))
-
-
 def test_bad_arguments_and_a_missing_redis_py_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="ttl_seconds"):
         RedisStore("redis://127.0.0.1:1/0", ttl_seconds=0)
@@ -302,115 +291,6 @@ def test_open_store_opens_redis_over_tcp_and_a_unix_socket(url: str, redis_serve
     assert over_socket.get(make_ref(entry.content)) == entry
     over_tcp.close()
     over_socket.close()
-
-
-def test_a_marker_written_through_one_store_is_redeemed_through_another(url: str) -> None:
-    log = "".join(
-        f"2024-05-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z INFO worker-{i % 7} processed batch {i} in {i % 13}ms\n"
-        for i in range(1500)
-    )
-    log += "2024-05-01T11:00:00Z ERROR worker-3 lost connection to db-primary: timeout after 30s\n"
-    writer, reader = RedisStore(url), RedisStore(url)
-    result = headroom.compress_text(log, query="why did the worker fail?", store=writer)
-    assert result.refs, "the log was not compressed, so nothing was stored"
-    assert "lost connection to db-primary" in result.text
-    assert headroom.retrieve(result.refs[0], store=reader) == log
-    writer.close()
-    reader.close()
-
-
-def _content(who: str, i: int) -> str:
-    # Keep in step with content() in _CHILD below.
-    return f"{who} entry {i} — ünïcode ✓ \udcff\r\n" + "payload " * (i % 50)
-
-
-_SHARED = "written by both processes at once"
-
-_CHILD = r"""
-import sys, time
-from headroom.refs import make_ref
-from headroom.store import Entry, RefNotFoundError
-from headroom.store.redis import RedisStore
-
-def content(who, i):
-    return f"{who} entry {i} — ünïcode ✓ \udcff\r\n" + "payload " * (i % 50)
-
-url, count = sys.argv[1], int(sys.argv[2])
-shared = "written by both processes at once"
-store = RedisStore(url)
-print("ready", flush=True)
-sys.stdin.readline()
-missing = set(range(count))
-
-def read_parent():
-    for i in sorted(missing):
-        try:
-            got = store.get(make_ref(content("parent", i)))
-        except RefNotFoundError:
-            continue
-        assert got.content == content("parent", i), f"parent entry {i} changed"
-        assert got.meta == {"by": "parent"}, got.meta
-        missing.discard(i)
-
-for i in range(count):
-    store.put(make_ref(content("child", i)), Entry(content("child", i), meta={"by": "child"}))
-    store.put(make_ref(shared), Entry(shared))
-    read_parent()
-deadline = time.monotonic() + 60
-while missing and time.monotonic() < deadline:
-    read_parent()
-    time.sleep(0.01)
-print("missing", sorted(missing) if missing else "none", flush=True)
-sys.exit(1 if missing else 0)
-"""
-
-
-def _read_childs_entries(store: RedisStore, missing: set[int]) -> None:
-    for j in sorted(missing):
-        try:
-            got = store.get(make_ref(_content("child", j)))
-        except RefNotFoundError:
-            continue
-        assert got == Entry(_content("child", j), meta={"by": "child"})
-        missing.discard(j)
-
-
-@pytest.mark.slow
-def test_two_processes_write_and_read_each_others_entries_concurrently(url: str) -> None:
-    count = 150
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, url, str(count)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdin is not None and child.stdout is not None
-    store = RedisStore(url)
-    try:
-        assert child.stdout.readline().strip() == "ready"
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        missing = set(range(count))
-        deadline = time.monotonic() + 60
-        for i in range(count):
-            store.put(make_ref(_content("parent", i)), Entry(_content("parent", i), meta={"by": "parent"}))
-            store.put(make_ref(_SHARED), Entry(_SHARED))
-            _read_childs_entries(store, missing)
-        while missing and child.poll() in (None, 0) and time.monotonic() < deadline:
-            _read_childs_entries(store, missing)
-            time.sleep(0.01)
-        out, err = child.communicate(timeout=90)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == 0, f"child process failed:\n{out}\n{err}"
-    assert missing == set(), f"child entries never seen by the parent: {sorted(missing)}"
-    with pytest.raises(RefConflictError):
-        store.put(make_ref(_content("child", 0)), Entry("different content"))
-    assert store.get(make_ref(_SHARED)).content == _SHARED
-    store.close()
 
 
 def test_entries_survive_a_redis_crash_and_restart_when_redis_persists(tmp_path: Path) -> None:

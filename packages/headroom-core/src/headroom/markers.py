@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from headroom.refs import is_ref
 
+__all__ = ["MARKER_PREFIX", "MARKER_RE", "RETRIEVE_TOOL_NAME", "Marker", "find_refs", "format_marker", "parse_markers"]
+
 MARKER_PREFIX = "[headroom: "
 RETRIEVE_TOOL_NAME = "headroom_retrieve"
 

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from headroom.pipeline.cache_aligner import CacheReport
     from headroom.pipeline.context_fitter import FitReport
 
+__all__ = ["BlockReport", "BlockStatus", "CompressResult", "Edit", "TextResult"]
+
 BlockStatus = Literal["compressed", "unchanged", "too_small", "skipped", "not_smaller", "error"]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from headroom.testing.fake_upstream import FakeToolCall, FakeUpstream, RecordedRequest, Reply
 from headroom.testing.memory_conformance import ConceptEmbedder, MemoryStoreConformance
+from headroom.testing.persistent_store_conformance import PersistentStoreConformance
 from headroom.testing.store_conformance import FakeClock, StoreConformance
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "FakeToolCall",
     "FakeUpstream",
     "MemoryStoreConformance",
+    "PersistentStoreConformance",
     "RecordedRequest",
     "Reply",
     "StoreConformance",

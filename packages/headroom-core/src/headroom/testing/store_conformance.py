@@ -36,6 +36,7 @@ from headroom.store._protocol import (
     RefExpiredError,
     RefNotFoundError,
     Store,
+    StoreError,
 )
 
 __all__ = ["FakeClock", "StoreConformance"]
@@ -253,6 +254,15 @@ class StoreConformance:
         _raises(RefExpiredError, lambda: store.get(ref))
 
     # -- threads -------------------------------------------------------------------------------
+
+    def test_use_after_close_is_a_store_error(self) -> None:
+        store = self._store()
+        store.put(make_ref("x"), Entry("x"))
+        store.close()
+        store.close()  # closing twice is harmless
+        for call in (lambda: store.get(make_ref("x")), lambda: store.put(make_ref("y"), Entry("y"))):
+            error = _raises(StoreError, call)
+            assert "closed" in str(error), f"the error does not say the store is closed: {error}"
 
     def test_concurrent_puts_and_gets(self) -> None:
         store = self._store()
