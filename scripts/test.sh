@@ -41,6 +41,8 @@ run() {  # run PACKAGE TEST_DIR [pytest args]
     headroom-core) extras=(--all-extras) ;;
     # The real LiteLLM proxy process (litellm[proxy]) is tested too: its own group, its own env.
     headroom-litellm) extras=(--group proxy) ;;
+    # langchain-tests' standard chat-model suites (tests/langchain/test_standard.py) and the model they wrap.
+    headroom-langchain) extras=(--group standard-tests) ;;
   esac
   [ "$pkg" = headroom-core ] || env=".venvs/$pkg"
   echo "== $pkg: $dir"
@@ -81,6 +83,7 @@ uv run --locked --exact --package headroom-core --all-extras --group dev ruff ch
 uv run --locked --exact --package headroom-core --all-extras --group dev mypy || status=1
 for host in litellm langchain strands agno; do
   group=(); [ "$host" = litellm ] && group=(--group proxy)
+  [ "$host" = langchain ] && group=(--group standard-tests)
   UV_PROJECT_ENVIRONMENT=".venvs/headroom-$host" uv run --locked --exact --package "headroom-$host" "${group[@]}" \
     --group dev mypy "packages/headroom-$host/src" || status=1
 done

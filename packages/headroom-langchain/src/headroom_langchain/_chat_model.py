@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +76,9 @@ class HeadroomChatModel(BaseChatModel):
         >>> model = HeadroomChatModel(model=ChatOpenAI(model="gpt-4o"))  # doctest: +SKIP
         >>> agent_model = model.bind_tools([read_log])  # doctest: +SKIP
 
+    Serializable with LangChain's ``dumpd``/``load`` (inner model and options; the store is a live
+    object and is not serialized: a loaded wrapper uses the default store unless given one).
+
     Attributes:
         model: the chat model that answers.
         store: where originals are kept; None means the process-wide default store (SQLite under
@@ -92,11 +96,28 @@ class HeadroomChatModel(BaseChatModel):
     """
 
     model: BaseChatModel
-    store: Store | None = None
+    store: Store | None = Field(default=None, exclude=True)
     model_name: str | None = None
     options: CompressOptions = Field(default_factory=CompressOptions)
     answer_retrieve: bool = True
     retrieve_rounds: int = Field(default=RETRIEVE_ROUNDS, ge=0)
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """True: ``dumpd``/``load`` round-trip the wrapper with its inner model and options."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """``["headroom_langchain"]``, where ``load`` finds the class."""
+        return ["headroom_langchain"]
+
+    @property
+    def lc_attributes(self) -> dict[str, Any]:
+        """The options as plain JSON values (the store, a live object, is not serialized)."""
+        if self.options == CompressOptions():
+            return {}
+        return {"options": dataclasses.asdict(self.options)}
 
     @property
     def _llm_type(self) -> str:
