@@ -35,6 +35,7 @@ def test_undecodable_bytes_survive_round_trip(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.slow  # over 5 s on the 2-core machine
 def test_fifty_megabyte_tool_result(store: MemoryStore) -> None:
     block = build_log(2000)
     big = "\n".join([block] * (50_000_000 // len(block) + 1))

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.core.helpers import build_log, openai_conversation
 
 
@@ -16,6 +18,7 @@ def headroom(*args: str, home: Path, stdin: bytes | None = None) -> subprocess.C
     return subprocess.run([sys.executable, "-m", "headroom", *args], input=stdin, env=env, capture_output=True)
 
 
+@pytest.mark.slow  # over 5 s on the 2-core machine
 def test_compress_a_file_then_retrieve_in_another_process(tmp_path: Path, headroom_home: Path) -> None:
     log = build_log()
     path = tmp_path / "app.log"

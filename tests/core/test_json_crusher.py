@@ -277,6 +277,7 @@ def random_json(rng: random.Random, depth: int = 0) -> Any:
     return rng.choice([None, True, False])
 
 
+@pytest.mark.slow  # over 5 s on the 2-core machine
 def test_output_is_valid_json_and_names_only_its_own_ref() -> None:
     rng = random.Random(20260302)
     for _ in range(150):
@@ -313,6 +314,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow  # over 5 s on the 2-core machine
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(value=json_values, query=st.sampled_from(["", "error 404", "which row has id 7?", "ünï ☃"]))
 def test_property_valid_json_and_the_original_comes_back(value: Any, query: str) -> None:
