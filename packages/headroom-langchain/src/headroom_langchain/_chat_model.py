@@ -114,10 +114,12 @@ class HeadroomChatModel(BaseChatModel):
 
     @property
     def lc_attributes(self) -> dict[str, Any]:
-        """The options as plain JSON values (the store, a live object, is not serialized)."""
-        if self.options == CompressOptions():
-            return {}
-        return {"options": dataclasses.asdict(self.options)}
+        """The options that differ from the defaults, as plain JSON values (so a serialized model
+        does not change when core adds an option); the store, a live object, is not serialized."""
+        defaults = CompressOptions()
+        changed = {f.name: getattr(self.options, f.name) for f in dataclasses.fields(CompressOptions)}
+        changed = {k: v for k, v in changed.items() if v != getattr(defaults, k)}
+        return {"options": changed} if changed else {}
 
     @property
     def _llm_type(self) -> str:
