@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+from collections import Counter
 
 import headroom
 import pytest
 from headroom import MemoryStore
-from headroom.compressors._terms import found_terms, term_pattern, terms_of
+from headroom.compressors._terms import found_terms, pinpointed, term_pattern, terms_of
 from headroom.markers import parse_markers
 
 from .helpers import openai_conversation
@@ -121,3 +123,50 @@ def test_a_json_marker_counts_the_omitted_rows_that_mention_the_question(store: 
     (marker,) = parse_markers(out)
     m = re.search(r"(\d+) mentions? ", marker.summary)
     assert m is not None and int(m[1]) == 120 - kept_hits
+
+
+# ---------------------------------------------------------------- the things a task names, one by one
+
+
+def _listing(shape: str, n: int = 400) -> list[str]:
+    rng = random.Random(7)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "to", "vi", "za", "pe", "su", "do", "fa"]
+
+    families = ["".join(rng.choice(syllables) for _ in range(3)) for _ in range(40)]
+    parts = ["cli", "app", "engine", "common", "utils", "dev", "data", "bin", "doc", "l10n"]
+
+    def name() -> str:  # names of one family share their words, as real package names do
+        return "-".join([rng.choice(families), *rng.sample(parts, rng.randint(0, 3))])
+
+    if shape == "packages":  # dpkg-query -W: name, version, size
+        return [f"{name()}\t{rng.randint(1, 9)}.{rng.randint(0, 30)}\t{rng.randint(9, 9999)}" for _ in range(n)]
+    if shape == "commits":  # git log --format='%h %ad %s'
+        words = ["fix", "parser", "cache", "retry", "docs", "bump", "test", "config", "refactor", "logging"]
+        return [
+            f"{rng.getrandbits(28):07x} 2026-12-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:00 "
+            + " ".join(rng.choice(words) for _ in range(6))
+            for _ in range(n)
+        ]
+    return [f"{name()}\t\t{rng.randint(1, 60000)}/{rng.choice(['tcp', 'udp'])}\t\t# {name()} service" for _ in range(n)]
+
+
+@pytest.mark.parametrize("shape", ["packages", "commits", "services"])
+def test_each_exact_thing_the_task_names_keeps_its_line(shape: str, store: MemoryStore) -> None:
+    """A task that names sixteen packages, commits or services gets every one of their lines, not a few."""
+    lines = _listing(shape)
+    firsts = Counter(line.split()[0] for line in lines)
+    named = [lines[i] for i in range(11, 400, 25) if firsts[lines[i].split()[0]] <= 2]  # a dozen or so, spread out
+    things = [line.split()[0] for line in named]
+    assert len(named) >= 12
+    task = f"I need the details of {', '.join(things)}. Run the command and look them up."
+    text = "\n".join(lines)
+    result = headroom.compress(openai_conversation(text, question=task), model="gpt-4o", store=store)
+    out = result.messages[-1]["content"]
+    assert len(out) < 0.75 * len(text)
+    assert [line for line in named if line not in out] == []
+
+
+def test_a_term_on_many_lines_pins_none_of_them() -> None:
+    lines = [f"row {i} status ok" for i in range(50)] + ["row 50 status failed", "row 51 status failed"]
+    pinned = pinpointed(lines, "Which rows have status failed, and what does row 7 say?")
+    assert pinned == {50, 51}  # "failed" is on two lines; "status" and "row" on every line; "7" is no word

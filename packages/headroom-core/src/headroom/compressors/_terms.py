@@ -28,7 +28,7 @@ import bisect
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 _TERM = re.compile(r"(?<![\w-])--?[^\W\d_][\w-]*|\w+(?:(?:::|[.@/:]|-)\w+)*")
@@ -167,6 +167,33 @@ class Mentions:
         for start, end in ranges:
             found += self._terms[bisect.bisect_left(self._at, start) : bisect.bisect_left(self._at, end)]
         return mention_note(found)
+
+
+_JOINERS = ("-", "_")
+
+
+def pinpointed(texts: Sequence[str], query: str, *, most: int = 3) -> set[int]:
+    """The indices of ``texts`` that hold a term of ``query`` no more than ``most`` of them hold.
+
+    When a task names exact things (``the versions of bash, cpp and gnupg``, ``commits ed375f8 and
+    810ca09``), each is usually on a line or two of a listing, and only those lines answer; a budget
+    that ranks lines by how many terms they hold keeps a few of them and drops the rest. These lines
+    are kept beside the budget. A term on more lines than ``most`` says less about any one of them
+    and competes in the budget as before; the words a question is phrased with never pin a line.
+    """
+    low = "\n".join(t.replace("\n", " ") for t in texts).lower()
+    pattern = term_pattern(t for t in terms_of(query) - PHRASING if t in low)
+    if pattern is None:
+        return set()
+    where: dict[str, set[int]] = {}
+    line = pos = 0
+    for m in pattern.finditer(low):
+        line += low.count("\n", pos, m.start())
+        pos = m.start()
+        if low[m.start() - 1 : m.start()] in _JOINERS or low[m.end() : m.end() + 1] in _JOINERS:
+            continue  # part of a longer name: ``gnupg`` in ``gnupg-utils`` is another thing
+        where.setdefault(m[0], set()).add(line)
+    return {i for at in where.values() if len(at) <= most for i in at}
 
 
 def mention_note(found: list[tuple[str, ...]]) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from headroom.compressors._base import Detection, TaskContext
-from headroom.compressors._terms import Mentions, found_terms, term_pattern
+from headroom.compressors._terms import Mentions, found_terms, pinpointed, term_pattern
 from headroom.markers import format_marker
 
 _ALERT = re.compile(
@@ -50,7 +50,7 @@ class LineCompressor:
         n = len(lines)
         if n < self.min_lines:
             return None
-        keep = self._select(lines, task.terms)
+        keep = self._select(lines, task.terms) | pinpointed(lines, task.query)
         if len(keep) >= n:
             return None
         return self._render(lines, keep, ref, Mentions(text, task.query))

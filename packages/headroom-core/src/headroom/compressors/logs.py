@@ -29,7 +29,7 @@ from headroom.compressors._log_levels import severities
 from headroom.compressors._log_render import fill_small_gaps, render
 from headroom.compressors._log_score import line_values, record_heads, relevance
 from headroom.compressors._log_templates import Templates, spread_order
-from headroom.compressors._terms import Mentions
+from headroom.compressors._terms import Mentions, pinpointed
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class LogCompressor:
             return None
         templates = Templates.mine(lines)
         asked = SetQuestion.of(task.query)
-        keep, shown = self._select(text, lines, templates, task.terms, asked)
+        keep, shown = self._select(text, lines, templates, task.terms, asked, pinpointed(lines, task.query))
         keep = fill_small_gaps(lines, keep, self.gap_chars)
         if len(keep) >= len(lines):
             return None
@@ -102,11 +102,20 @@ class LogCompressor:
         return render(lines, keep, templates, ref, big_gap=self.big_gap, mentions=mentions, note=shown)
 
     def _select(
-        self, text: str, lines: list[str], templates: Templates, terms: frozenset[str], asked: SetQuestion | None
+        self,
+        text: str,
+        lines: list[str],
+        templates: Templates,
+        terms: frozenset[str],
+        asked: SetQuestion | None,
+        pinned: set[int],
     ) -> tuple[set[int], str]:
-        """The lines to keep, and what the marker must say about a set question's lines."""
+        """The lines to keep, and what the marker must say about a set question's lines.
+
+        The ``pinned`` lines (holding a rare term the task names) are kept first and count against the budget.
+        """
         n = len(lines)
-        keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n))
+        keep = set(range(min(self.head, n))) | set(range(max(n - self.tail, 0), n)) | pinned
         rel = relevance(text, terms)
         failures = self._failures(lines, templates)
         if sum(len(lines[i]) + 1 for i in failures) <= self.failure_share * len(text):

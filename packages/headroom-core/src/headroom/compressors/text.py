@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from headroom.compressors._base import STOPWORDS, Detection, TaskContext
-from headroom.compressors._terms import Mentions, terms_of
+from headroom.compressors._terms import Mentions, pinpointed, terms_of
 from headroom.compressors._text_score import BM25Scorer, SentenceScorer, describe
 from headroom.compressors._text_split import Lines, Unit, prose_share, split_units
 from headroom.markers import format_marker
@@ -206,7 +206,9 @@ class TextCompressor:
             return None
         ml, note = self._ml_scores(text, units)
         scores, guided = self._scores(text, units, task, by_line, ml)
-        keep = self._select(units, scores, self.line_keep_ratio if by_line else self.keep_ratio)
+        # In a listing (one thing a line) the lines holding what the task names exactly are kept; prose competes.
+        pinned = pinpointed([text[u.start : u.end] for u in units], task.query) if by_line else set()
+        keep = self._select(units, scores, self.line_keep_ratio if by_line else self.keep_ratio, pinned)
         if all(keep):
             return None
         noun = "lines" if by_line else "sentences"
@@ -281,15 +283,18 @@ class TextCompressor:
             )
         return scores, guided
 
-    def _select(self, units: list[Unit], scores: list[float], ratio: float) -> list[bool]:
-        """Greedy by score under the budget, counting what each new omitted run's marker costs."""
+    def _select(self, units: list[Unit], scores: list[float], ratio: float, pinned: set[int]) -> list[bool]:
+        """Greedy by score under the budget, counting what each new omitted run's marker costs.
+
+        Headings and the ``pinned`` units (those holding a rare term the task names) are kept beside it.
+        """
         n = len(units)
         total = units[-1].end - units[0].start
         budget = max(min(self.min_keep_chars, self.max_keep * total), ratio * total)
         keep = [False] * n
         used = 2.0 * self.marker_chars  # everything omitted: one marker, the first saying why
-        forced = [i for i, u in enumerate(units) if u.kind == "heading"]
-        is_forced = [u.kind == "heading" for u in units]
+        is_forced = [u.kind == "heading" or i in pinned for i, u in enumerate(units)]
+        forced = [i for i in range(n) if is_forced[i]]
         ranked = sorted(range(n), key=lambda i: (-scores[i], i))
         for i in [*forced, *ranked]:
             if keep[i]:
